@@ -1,0 +1,332 @@
+//! The recovery state machine: when to probe, what a probe's answer means, when to reload.
+//!
+//! Sans-IO: it never reads a clock, never sleeps and never fetches. The shell feeds it events with
+//! the current time and carries out the [`Effects`] it returns, then arms one timer for
+//! [`Recovery::next_deadline`]. The recovery benchmark drives this same machine with simulated time.
+
+use super::backoff::RetrySchedule;
+use super::config::Config;
+use super::request::OriginalMethod;
+use super::retry_after::parse_retry_after;
+
+/// How long the page may sit in "reloading" before we assume the navigation did not happen and
+/// hand the visitor a button instead.
+pub const RELOAD_FALLBACK_MS: u64 = 10_000;
+
+/// What the shell knows when the page mounts.
+#[derive(Clone, Debug)]
+pub struct Start<'a> {
+    pub now_ms: u64,
+    /// Seeds the jitter; must differ between visitors (the shell uses the platform's randomness).
+    pub seed: u64,
+    pub visible: bool,
+    pub online: bool,
+    pub method: OriginalMethod,
+    /// The `Retry-After` of the response that produced this page, when the gateway passed it on.
+    pub retry_after: Option<&'a str>,
+}
+
+/// What a probe is aimed at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProbeTarget {
+    /// The operator's cheap health endpoint.
+    Health,
+    /// The page the visitor asked for: the verification that must pass before any reload.
+    Page,
+}
+
+/// A probe the shell must send. `id` comes back with the result so that a late answer to a
+/// cancelled probe is ignored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Probe {
+    pub id: u32,
+    pub target: ProbeTarget,
+}
+
+/// How a probe ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProbeResult<'a> {
+    Answered {
+        status: u16,
+        retry_after: Option<&'a str>,
+        /// The body or headers carry our own error page's marker (e.g. a CDN cached the error).
+        our_error_page: bool,
+    },
+    /// Refused, reset, DNS failure, blocked: no HTTP answer at all.
+    Failed,
+    TimedOut,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event<'a> {
+    /// The shell's timer fired (or any moment the shell wants the machine to catch up).
+    Tick,
+    ProbeFinished { id: u32, result: ProbeResult<'a> },
+    VisibilityChanged { visible: bool },
+    ConnectivityChanged { online: bool },
+    /// The visitor pressed the widget's button ("Check now", or "Reload page" once the site is back).
+    ButtonPressed,
+}
+
+/// What the shell must do now. The timer is not here: after every call the shell re-arms its one
+/// timer for [`Recovery::next_deadline`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[must_use]
+pub struct Effects {
+    /// Abort the probe in flight (it timed out); its late result will be ignored anyway.
+    pub cancel_probe: bool,
+    pub probe: Option<Probe>,
+    pub reload: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Down; the next probe is due at this instant (unless paused).
+    Waiting { next_probe_at: u64 },
+    Checking { probe: Probe, started_at: u64 },
+    /// Verified back; the reload was requested at this instant.
+    Reloading { since: u64 },
+    /// Back, but the reload is left to the visitor (the original request was not a GET).
+    Manual,
+    /// Automatic checks gave up; the button still checks.
+    Stopped,
+}
+
+#[derive(Clone, Debug)]
+pub struct Recovery {
+    schedule: RetrySchedule,
+    phase: Phase,
+    visible: bool,
+    online: bool,
+    method: OriginalMethod,
+    health_probe: bool,
+    probe_timeout_ms: u64,
+    give_up_at: u64,
+    /// `Retry-After` floor: no request of ours before this instant.
+    not_before: u64,
+    next_probe_id: u32,
+    probes_sent: u32,
+    gave_up: bool,
+}
+
+impl Recovery {
+    pub fn new(config: &Config, start: Start) -> Recovery {
+        let mut schedule = RetrySchedule::new(config.backoff, start.seed);
+        let not_before = start
+            .retry_after
+            .and_then(|v| parse_retry_after(v, start.now_ms))
+            .unwrap_or(0);
+        let first = start.now_ms + schedule.next().unwrap_or(0);
+        Recovery {
+            schedule,
+            phase: Phase::Waiting {
+                next_probe_at: first.max(not_before),
+            },
+            visible: start.visible,
+            online: start.online,
+            method: start.method,
+            health_probe: config.health_url.is_some(),
+            probe_timeout_ms: config.probe_timeout_ms,
+            give_up_at: start.now_ms.saturating_add(config.give_up_after_ms),
+            not_before,
+            next_probe_id: 1,
+            probes_sent: 0,
+            gave_up: false,
+        }
+    }
+
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    /// Automatic checks are suspended: a hidden tab or no network link.
+    pub fn is_paused(&self) -> bool {
+        !self.visible || !self.online
+    }
+
+    pub fn is_visible(&self) -> bool {
+        self.visible
+    }
+
+    pub fn is_online(&self) -> bool {
+        self.online
+    }
+
+    /// Requests sent so far (for the diagnostic report and the benchmark).
+    pub fn probes_sent(&self) -> u32 {
+        self.probes_sent
+    }
+
+    /// The `Retry-After` floor, if one is still ahead of `now_ms`.
+    pub fn retry_after_floor(&self, now_ms: u64) -> Option<u64> {
+        (self.not_before > now_ms).then_some(self.not_before)
+    }
+
+    /// When the machine next needs a [`Event::Tick`], if ever.
+    pub fn next_deadline(&self) -> Option<u64> {
+        match self.phase {
+            Phase::Waiting { next_probe_at } if !self.is_paused() => Some(next_probe_at),
+            Phase::Waiting { .. } => None,
+            Phase::Checking { started_at, .. } => Some(started_at + self.probe_timeout_ms),
+            Phase::Reloading { since } => Some(since + RELOAD_FALLBACK_MS),
+            Phase::Manual | Phase::Stopped => None,
+        }
+    }
+
+    pub fn handle(&mut self, now_ms: u64, event: Event) -> Effects {
+        match event {
+            Event::Tick => self.tick(now_ms),
+            Event::ProbeFinished { id, result } => match self.phase {
+                Phase::Checking { probe, .. } if probe.id == id => {
+                    self.probe_finished(now_ms, probe.target, result)
+                }
+                // A late answer to a probe we already gave up on.
+                _ => Effects::default(),
+            },
+            Event::VisibilityChanged { visible } => {
+                self.visible = visible;
+                self.resume_if_due(now_ms)
+            }
+            Event::ConnectivityChanged { online } => {
+                let came_back = online && !self.online;
+                self.online = online;
+                if came_back {
+                    // The failures were probably our own link's: start again from short delays.
+                    self.schedule.restart();
+                }
+                self.resume_if_due(now_ms)
+            }
+            Event::ButtonPressed => match self.phase {
+                Phase::Manual => Effects {
+                    reload: true,
+                    ..Effects::default()
+                },
+                Phase::Waiting { .. } | Phase::Stopped if now_ms >= self.not_before => {
+                    self.send_probe(now_ms, self.first_target())
+                }
+                _ => Effects::default(),
+            },
+        }
+    }
+
+    /// Probe at once when the tab becomes visible or the link returns, as a visitor coming back
+    /// would otherwise wait out a long backoff for nothing. The floor still holds.
+    fn resume_if_due(&mut self, now_ms: u64) -> Effects {
+        if let Phase::Waiting { next_probe_at } = &mut self.phase {
+            if !self.visible || !self.online {
+                return Effects::default();
+            }
+            *next_probe_at = (*next_probe_at).min(now_ms).max(self.not_before);
+        }
+        self.tick(now_ms)
+    }
+
+    fn tick(&mut self, now_ms: u64) -> Effects {
+        match self.phase {
+            Phase::Waiting { next_probe_at } if !self.is_paused() && now_ms >= next_probe_at => {
+                if now_ms >= self.give_up_at {
+                    self.gave_up = true;
+                    self.phase = Phase::Stopped;
+                    return Effects::default();
+                }
+                self.send_probe(now_ms, self.first_target())
+            }
+            Phase::Checking { probe, started_at } if now_ms >= started_at + self.probe_timeout_ms => {
+                let mut effects = self.probe_finished(now_ms, probe.target, ProbeResult::TimedOut);
+                effects.cancel_probe = true;
+                effects
+            }
+            Phase::Reloading { since } if now_ms >= since + RELOAD_FALLBACK_MS => {
+                self.phase = Phase::Manual;
+                Effects::default()
+            }
+            _ => Effects::default(),
+        }
+    }
+
+    fn first_target(&self) -> ProbeTarget {
+        if self.health_probe {
+            ProbeTarget::Health
+        } else {
+            ProbeTarget::Page
+        }
+    }
+
+    fn send_probe(&mut self, now_ms: u64, target: ProbeTarget) -> Effects {
+        let probe = Probe {
+            id: self.next_probe_id,
+            target,
+        };
+        self.next_probe_id = self.next_probe_id.wrapping_add(1);
+        self.probes_sent = self.probes_sent.saturating_add(1);
+        self.phase = Phase::Checking {
+            probe,
+            started_at: now_ms,
+        };
+        Effects {
+            probe: Some(probe),
+            ..Effects::default()
+        }
+    }
+
+    fn probe_finished(&mut self, now_ms: u64, target: ProbeTarget, result: ProbeResult) -> Effects {
+        let up = match result {
+            ProbeResult::Answered {
+                status,
+                our_error_page,
+                ..
+            } => is_recovered(target, status, our_error_page),
+            ProbeResult::Failed | ProbeResult::TimedOut => false,
+        };
+        if up {
+            return match target {
+                // Health says yes; the page itself must say so too before anyone reloads.
+                ProbeTarget::Health => self.send_probe(now_ms, ProbeTarget::Page),
+                ProbeTarget::Page if self.method.allows_auto_reload() => {
+                    self.phase = Phase::Reloading { since: now_ms };
+                    Effects {
+                        reload: true,
+                        ..Effects::default()
+                    }
+                }
+                ProbeTarget::Page => {
+                    self.phase = Phase::Manual;
+                    Effects::default()
+                }
+            };
+        }
+        if let ProbeResult::Answered {
+            retry_after: Some(value),
+            ..
+        } = result
+        {
+            if let Some(until) = parse_retry_after(value, now_ms) {
+                self.not_before = self.not_before.max(until);
+            }
+        }
+        self.phase = if self.gave_up {
+            Phase::Stopped
+        } else {
+            let delay = self.schedule.next().unwrap_or(0);
+            Phase::Waiting {
+                next_probe_at: (now_ms + delay).max(self.not_before),
+            }
+        };
+        Effects::default()
+    }
+}
+
+/// Whether an answer means the site is really back.
+///
+/// 5xx is down; so are 408, 425 and 429 (come back later). Any other answer to the page — even a 404
+/// or a login redirect — is the application speaking, unless it is our own error page served with
+/// the wrong status (a CDN that cached it). A health endpoint must answer 2xx.
+pub fn is_recovered(target: ProbeTarget, status: u16, our_error_page: bool) -> bool {
+    if our_error_page {
+        return false;
+    }
+    match target {
+        ProbeTarget::Health => (200..300).contains(&status),
+        ProbeTarget::Page => (200..500).contains(&status) && !matches!(status, 408 | 425 | 429),
+    }
+}

@@ -1,0 +1,97 @@
+//! What the widget shows, as plain data: the shell renders it with `text_content` and attributes.
+
+use super::machine::{Phase, Recovery};
+use super::messages::{text, Locale, Message};
+use super::text::fill_number;
+
+/// The widget's state as exposed in `data-state` (a stable contract for operators' CSS and tests).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    Waiting,
+    Checking,
+    PausedHidden,
+    PausedOffline,
+    Reloading,
+    Manual,
+    Stopped,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Waiting => "waiting",
+            State::Checking => "checking",
+            State::PausedHidden => "paused-hidden",
+            State::PausedOffline => "paused-offline",
+            State::Reloading => "reloading",
+            State::Manual => "manual",
+            State::Stopped => "stopped",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct View {
+    pub state: State,
+    /// The sentence for the polite live region; it changes only when the situation does.
+    pub status: &'static str,
+    /// "Next check in 12 s", ticking once a second; `None` when no automatic check is scheduled.
+    pub countdown: Option<String>,
+    pub button_label: &'static str,
+    pub button_enabled: bool,
+}
+
+pub fn view(machine: &Recovery, now_ms: u64, locale: Locale) -> View {
+    let floor = machine.retry_after_floor(now_ms);
+    let (state, status) = match machine.phase() {
+        Phase::Waiting { .. } if !machine.is_online() => {
+            (State::PausedOffline, Message::StatusPausedOffline)
+        }
+        Phase::Waiting { .. } if !machine.is_visible() => {
+            (State::PausedHidden, Message::StatusPausedHidden)
+        }
+        Phase::Waiting { .. } if floor.is_some() => {
+            (State::Waiting, Message::StatusWaitingRetryAfter)
+        }
+        Phase::Waiting { .. } => (State::Waiting, Message::StatusWaiting),
+        Phase::Checking { .. } => (State::Checking, Message::StatusChecking),
+        Phase::Reloading { .. } => (State::Reloading, Message::StatusRecovered),
+        Phase::Manual => (State::Manual, Message::StatusManual),
+        Phase::Stopped => (State::Stopped, Message::StatusStopped),
+    };
+    let countdown = match machine.phase() {
+        Phase::Waiting { next_probe_at } if state == State::Waiting => Some(fill_number(
+            text(locale, Message::CountdownSeconds),
+            seconds_left(next_probe_at, now_ms),
+        )),
+        _ => None,
+    };
+    let (button, enabled) = match state {
+        State::Manual => (Message::ReloadNow, true),
+        State::Checking | State::Reloading => (Message::CheckNow, false),
+        _ => (Message::CheckNow, floor.is_none()),
+    };
+    View {
+        state,
+        status: text(locale, status),
+        countdown,
+        button_label: text(locale, button),
+        button_enabled: enabled,
+    }
+}
+
+/// Whole seconds until `at`, rounded up so the display never shows 0 before the check happens.
+pub fn seconds_left(at: u64, now_ms: u64) -> u64 {
+    at.saturating_sub(now_ms).div_ceil(1000)
+}
+
+/// When the countdown text next changes, so the shell can redraw exactly then (and not every frame).
+pub fn next_redraw(machine: &Recovery, now_ms: u64) -> Option<u64> {
+    match machine.phase() {
+        Phase::Waiting { next_probe_at } if !machine.is_paused() && next_probe_at > now_ms => {
+            let left = seconds_left(next_probe_at, now_ms);
+            Some(next_probe_at - (left - 1) * 1000)
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,332 @@
+//! Behaviour of the recovery state machine, driven with simulated time.
+
+use gateway_doctor::logic::config::{config_from_json, Config};
+use gateway_doctor::logic::json::Json;
+use gateway_doctor::logic::machine::{
+    Effects, Event, Phase, Probe, ProbeResult, ProbeTarget, Recovery, Start, RELOAD_FALLBACK_MS,
+};
+use gateway_doctor::logic::messages::Locale;
+use gateway_doctor::logic::request::OriginalMethod;
+use gateway_doctor::logic::view::{next_redraw, view, State};
+
+const T0: u64 = 1_700_000_000_000;
+
+fn start(method: OriginalMethod, retry_after: Option<&str>) -> Start<'_> {
+    Start {
+        now_ms: T0,
+        seed: 99,
+        visible: true,
+        online: true,
+        method,
+        retry_after,
+    }
+}
+
+fn config(json: &str) -> Config {
+    let raw: Json = serde_json::from_str(json).unwrap();
+    let (config, warnings) = config_from_json(&raw);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    config
+}
+
+/// What the simulated world answers, by time and target.
+type World = dyn Fn(u64, ProbeTarget) -> ProbeResult<'static>;
+
+/// Runs the machine until `until`, answering each probe `latency` ms after it is sent.
+/// Returns (probe send times with targets, reload time).
+struct Run {
+    probes: Vec<(u64, ProbeTarget)>,
+    reload_at: Option<u64>,
+    cancels: u32,
+}
+
+fn drive(m: &mut Recovery, from: u64, until: u64, latency: u64, world: &World) -> Run {
+    let mut run = Run {
+        probes: vec![],
+        reload_at: None,
+        cancels: 0,
+    };
+    let mut now = from;
+    let mut in_flight: Option<(Probe, u64)> = None;
+    let apply = |e: Effects, now: u64, run: &mut Run, in_flight: &mut Option<(Probe, u64)>| {
+        if e.cancel_probe {
+            run.cancels += 1;
+            *in_flight = None;
+        }
+        if let Some(p) = e.probe {
+            run.probes.push((now, p.target));
+            *in_flight = Some((p, now + latency));
+        }
+        if e.reload && run.reload_at.is_none() {
+            run.reload_at = Some(now);
+        }
+    };
+    let e = m.handle(now, Event::Tick);
+    apply(e, now, &mut run, &mut in_flight);
+    while now < until && run.reload_at.is_none() {
+        let answer_at = in_flight.map(|(_, at)| at);
+        let next = [m.next_deadline(), answer_at].into_iter().flatten().min();
+        let Some(next) = next else { break };
+        now = next.max(now);
+        if now > until {
+            break;
+        }
+        let e = match in_flight {
+            Some((p, at)) if at <= now => {
+                in_flight = None;
+                m.handle(
+                    now,
+                    Event::ProbeFinished {
+                        id: p.id,
+                        result: world(now, p.target),
+                    },
+                )
+            }
+            _ => m.handle(now, Event::Tick),
+        };
+        apply(e, now, &mut run, &mut in_flight);
+    }
+    run
+}
+
+fn down(_: u64, _: ProbeTarget) -> ProbeResult<'static> {
+    ProbeResult::Answered {
+        status: 502,
+        retry_after: None,
+        our_error_page: true,
+    }
+}
+
+#[test]
+fn reloads_after_the_page_answers_and_not_before() {
+    let mut m = Recovery::new(&Config::default(), start(OriginalMethod::Safe, None));
+    let back_at = T0 + 60_000;
+    let world = move |now: u64, _| {
+        if now < back_at {
+            down(now, ProbeTarget::Page)
+        } else {
+            ProbeResult::Answered {
+                status: 200,
+                retry_after: None,
+                our_error_page: false,
+            }
+        }
+    };
+    let run = drive(&mut m, T0, T0 + 3_600_000, 50, &world);
+    let reload = run.reload_at.expect("reloads once the site is back");
+    assert!(reload >= back_at, "reloaded at {reload} before recovery");
+    // Default cap is 10 s: recovery is noticed within one capped interval plus the answer time.
+    assert!(reload <= back_at + 10_000 + 50, "noticed {} ms late", reload - back_at);
+    assert!(matches!(m.phase(), Phase::Reloading { .. }));
+    // Backoff: far fewer probes than a fixed 1 s poll over the minute.
+    assert!(run.probes.len() < 25, "{} probes in one minute", run.probes.len());
+    assert!(run.probes.iter().all(|(_, t)| *t == ProbeTarget::Page));
+}
+
+#[test]
+fn first_probe_waits_for_the_first_backoff_delay() {
+    let mut m = Recovery::new(&Config::default(), start(OriginalMethod::Safe, None));
+    assert_eq!(m.handle(T0, Event::Tick), Effects::default());
+    let first = m.next_deadline().unwrap();
+    assert!((T0 + 250..=T0 + 1_000).contains(&first), "{}", first - T0);
+}
+
+#[test]
+fn a_post_is_never_reloaded_automatically() {
+    for method in [OriginalMethod::Unsafe, OriginalMethod::Unknown] {
+        let mut m = Recovery::new(&Config::default(), start(method, None));
+        let up = |_, _| ProbeResult::Answered {
+            status: 200,
+            retry_after: None,
+            our_error_page: false,
+        };
+        let run = drive(&mut m, T0, T0 + 120_000, 10, &up);
+        assert_eq!(run.reload_at, None, "{method:?}");
+        assert_eq!(m.phase(), Phase::Manual);
+        let v = view(&m, T0 + 120_000, Locale::En);
+        assert_eq!(v.state, State::Manual);
+        assert_eq!(v.button_label, "Reload page");
+        // Only the visitor's own click reloads.
+        assert!(m.handle(T0 + 130_000, Event::ButtonPressed).reload);
+    }
+}
+
+#[test]
+fn a_cached_error_page_with_status_200_is_not_recovery() {
+    let mut m = Recovery::new(&Config::default(), start(OriginalMethod::Safe, None));
+    let cached = |_, _| ProbeResult::Answered {
+        status: 200,
+        retry_after: None,
+        our_error_page: true,
+    };
+    let run = drive(&mut m, T0, T0 + 600_000, 10, &cached);
+    assert_eq!(run.reload_at, None);
+    assert!(run.probes.len() > 10);
+}
+
+#[test]
+fn retry_after_is_a_floor_for_every_request() {
+    // From the page's own response, and then from a probe's answer.
+    let mut m = Recovery::new(&Config::default(), start(OriginalMethod::Safe, Some("5")));
+    let world = |now: u64, _| {
+        if now < T0 + 30_000 {
+            ProbeResult::Answered {
+                status: 503,
+                retry_after: Some("20"),
+                our_error_page: true,
+            }
+        } else {
+            ProbeResult::Answered {
+                status: 200,
+                retry_after: None,
+                our_error_page: false,
+            }
+        }
+    };
+    // The visitor clicks "Check now" during the floor: nothing is sent.
+    assert_eq!(m.handle(T0 + 1_000, Event::ButtonPressed).probe, None);
+    assert!(!view(&m, T0 + 1_000, Locale::En).button_enabled);
+    let run = drive(&mut m, T0, T0 + 120_000, 10, &world);
+    let times: Vec<u64> = run.probes.iter().map(|(t, _)| t - T0).collect();
+    assert!(times[0] >= 5_000, "{times:?}");
+    // After the 503 at ~5 s said "20", the next probe waits until ~25 s.
+    assert!(times[1] >= times[0] + 10 + 20_000, "{times:?}");
+    assert!(run.reload_at.is_some());
+}
+
+#[test]
+fn hidden_tabs_and_offline_devices_do_not_probe() {
+    let mut m = Recovery::new(&Config::default(), start(OriginalMethod::Safe, None));
+    assert_eq!(
+        m.handle(T0, Event::VisibilityChanged { visible: false }),
+        Effects::default()
+    );
+    assert_eq!(m.next_deadline(), None);
+    let run = drive(&mut m, T0, T0 + 3_600_000, 10, &down);
+    assert!(run.probes.is_empty());
+    assert_eq!(view(&m, T0 + 5_000, Locale::En).state, State::PausedHidden);
+    // Visible again: a probe at once.
+    let e = m.handle(T0 + 10_000, Event::VisibilityChanged { visible: true });
+    assert!(e.probe.is_some());
+
+    let mut m = Recovery::new(&Config::default(), start(OriginalMethod::Safe, None));
+    let _ = m.handle(T0, Event::ConnectivityChanged { online: false });
+    assert!(drive(&mut m, T0, T0 + 600_000, 10, &down).probes.is_empty());
+    assert_eq!(view(&m, T0, Locale::En).state, State::PausedOffline);
+    assert!(m
+        .handle(T0 + 700_000, Event::ConnectivityChanged { online: true })
+        .probe
+        .is_some());
+}
+
+#[test]
+fn a_probe_that_never_answers_times_out_and_its_late_answer_is_ignored() {
+    let mut m = Recovery::new(&config(r#"{"probeTimeoutMs": 3000}"#), start(OriginalMethod::Safe, None));
+    let due = m.next_deadline().unwrap();
+    let probe = m.handle(due, Event::Tick).probe.unwrap();
+    assert_eq!(m.next_deadline(), Some(due + 3_000));
+    let e = m.handle(due + 3_000, Event::Tick);
+    assert!(e.cancel_probe);
+    assert!(matches!(m.phase(), Phase::Waiting { .. }));
+    let late = m.handle(
+        due + 3_500,
+        Event::ProbeFinished {
+            id: probe.id,
+            result: ProbeResult::Answered {
+                status: 200,
+                retry_after: None,
+                our_error_page: false,
+            },
+        },
+    );
+    assert_eq!(late, Effects::default());
+    assert!(matches!(m.phase(), Phase::Waiting { .. }));
+}
+
+#[test]
+fn health_endpoint_first_then_the_page_verifies() {
+    let mut m = Recovery::new(&config(r#"{"healthUrl": "/healthz"}"#), start(OriginalMethod::Safe, None));
+    // Health is up, but the page still serves the error (e.g. a CDN cache): no reload.
+    let world = |now: u64, target| match target {
+        ProbeTarget::Health => ProbeResult::Answered {
+            status: 200,
+            retry_after: None,
+            our_error_page: false,
+        },
+        ProbeTarget::Page if now < T0 + 20_000 => down(now, target),
+        ProbeTarget::Page => ProbeResult::Answered {
+            status: 200,
+            retry_after: None,
+            our_error_page: false,
+        },
+    };
+    let run = drive(&mut m, T0, T0 + 600_000, 10, &world);
+    assert_eq!(run.probes[0].1, ProbeTarget::Health);
+    assert_eq!(run.probes[1].1, ProbeTarget::Page);
+    let reload = run.reload_at.unwrap();
+    assert!(reload >= T0 + 20_000);
+    assert_eq!(run.probes.last().unwrap().1, ProbeTarget::Page);
+}
+
+#[test]
+fn gives_up_after_the_limit_but_the_button_still_checks() {
+    let mut m = Recovery::new(
+        &config(r#"{"retry": {"giveUpAfterMs": 60000, "maxDelayMs": 5000}}"#),
+        start(OriginalMethod::Safe, None),
+    );
+    let run = drive(&mut m, T0, T0 + 10 * 3_600_000, 10, &down);
+    assert_eq!(m.phase(), Phase::Stopped);
+    let last = run.probes.last().unwrap().0;
+    assert!(last <= T0 + 60_000, "probed at +{} ms", last - T0);
+    assert_eq!(m.next_deadline(), None);
+    let v = view(&m, T0 + 100_000, Locale::En);
+    assert_eq!((v.state, v.button_enabled, v.countdown), (State::Stopped, true, None));
+    let probe = m.handle(T0 + 100_000, Event::ButtonPressed).probe.unwrap();
+    let _ = m.handle(
+        T0 + 100_050,
+        Event::ProbeFinished {
+            id: probe.id,
+            result: ProbeResult::Failed,
+        },
+    );
+    assert_eq!(m.phase(), Phase::Stopped);
+}
+
+#[test]
+fn a_reload_that_does_not_happen_falls_back_to_a_button() {
+    let mut m = Recovery::new(&Config::default(), start(OriginalMethod::Safe, None));
+    let due = m.next_deadline().unwrap();
+    let probe = m.handle(due, Event::Tick).probe.unwrap();
+    let ok = ProbeResult::Answered {
+        status: 204,
+        retry_after: None,
+        our_error_page: false,
+    };
+    assert!(m.handle(due + 5, Event::ProbeFinished { id: probe.id, result: ok }).reload);
+    assert_eq!(m.next_deadline(), Some(due + 5 + RELOAD_FALLBACK_MS));
+    let _ = m.handle(due + 5 + RELOAD_FALLBACK_MS, Event::Tick);
+    assert_eq!(m.phase(), Phase::Manual);
+}
+
+#[test]
+fn the_countdown_ticks_once_a_second_and_never_shows_zero_early() {
+    let mut m = Recovery::new(&config(r#"{"retry": {"initialDelayMs": 5000}}"#), start(OriginalMethod::Safe, None));
+    let due = m.next_deadline().unwrap();
+    let v = view(&m, T0, Locale::En);
+    assert_eq!(v.state, State::Waiting);
+    let shown = v.countdown.unwrap();
+    let secs = (due - T0).div_ceil(1000);
+    assert_eq!(shown, format!("Next check in {secs} s"));
+    // Redraws happen exactly when the whole-second value changes, ending at the probe itself.
+    let mut now = T0;
+    let mut redraws = 0;
+    while let Some(at) = next_redraw(&m, now) {
+        assert!(at > now && at <= due);
+        now = at;
+        redraws += 1;
+    }
+    assert_eq!(now, due);
+    assert_eq!(redraws, secs);
+    let _ = m.handle(now, Event::Tick);
+    assert_eq!(view(&m, now, Locale::En).state, State::Checking);
+}
