@@ -8,4 +8,7 @@
 pub mod logic;
 
 #[cfg(target_arch = "wasm32")]
-mod web;
+pub mod web;
+
+#[cfg(target_arch = "wasm32")]
+pub use web::mount;

@@ -116,10 +116,18 @@ fn reloads_after_the_page_answers_and_not_before() {
     let reload = run.reload_at.expect("reloads once the site is back");
     assert!(reload >= back_at, "reloaded at {reload} before recovery");
     // Default cap is 10 s: recovery is noticed within one capped interval plus the answer time.
-    assert!(reload <= back_at + 10_000 + 50, "noticed {} ms late", reload - back_at);
+    assert!(
+        reload <= back_at + 10_000 + 50,
+        "noticed {} ms late",
+        reload - back_at
+    );
     assert!(matches!(m.phase(), Phase::Reloading { .. }));
     // Backoff: far fewer probes than a fixed 1 s poll over the minute.
-    assert!(run.probes.len() < 25, "{} probes in one minute", run.probes.len());
+    assert!(
+        run.probes.len() < 25,
+        "{} probes in one minute",
+        run.probes.len()
+    );
     assert!(run.probes.iter().all(|(_, t)| *t == ProbeTarget::Page));
 }
 
@@ -221,7 +229,10 @@ fn hidden_tabs_and_offline_devices_do_not_probe() {
 
 #[test]
 fn a_probe_that_never_answers_times_out_and_its_late_answer_is_ignored() {
-    let mut m = Recovery::new(&config(r#"{"probeTimeoutMs": 3000}"#), start(OriginalMethod::Safe, None));
+    let mut m = Recovery::new(
+        &config(r#"{"probeTimeoutMs": 3000}"#),
+        start(OriginalMethod::Safe, None),
+    );
     let due = m.next_deadline().unwrap();
     let probe = m.handle(due, Event::Tick).probe.unwrap();
     assert_eq!(m.next_deadline(), Some(due + 3_000));
@@ -245,7 +256,10 @@ fn a_probe_that_never_answers_times_out_and_its_late_answer_is_ignored() {
 
 #[test]
 fn health_endpoint_first_then_the_page_verifies() {
-    let mut m = Recovery::new(&config(r#"{"healthUrl": "/healthz"}"#), start(OriginalMethod::Safe, None));
+    let mut m = Recovery::new(
+        &config(r#"{"healthUrl": "/healthz"}"#),
+        start(OriginalMethod::Safe, None),
+    );
     // Health is up, but the page still serves the error (e.g. a CDN cache): no reload.
     let world = |now: u64, target| match target {
         ProbeTarget::Health => ProbeResult::Answered {
@@ -280,7 +294,10 @@ fn gives_up_after_the_limit_but_the_button_still_checks() {
     assert!(last <= T0 + 60_000, "probed at +{} ms", last - T0);
     assert_eq!(m.next_deadline(), None);
     let v = view(&m, T0 + 100_000, Locale::En);
-    assert_eq!((v.state, v.button_enabled, v.countdown), (State::Stopped, true, None));
+    assert_eq!(
+        (v.state, v.button_enabled, v.countdown),
+        (State::Stopped, true, None)
+    );
     let probe = m.handle(T0 + 100_000, Event::ButtonPressed).probe.unwrap();
     let _ = m.handle(
         T0 + 100_050,
@@ -302,7 +319,16 @@ fn a_reload_that_does_not_happen_falls_back_to_a_button() {
         retry_after: None,
         our_error_page: false,
     };
-    assert!(m.handle(due + 5, Event::ProbeFinished { id: probe.id, result: ok }).reload);
+    assert!(
+        m.handle(
+            due + 5,
+            Event::ProbeFinished {
+                id: probe.id,
+                result: ok
+            }
+        )
+        .reload
+    );
     assert_eq!(m.next_deadline(), Some(due + 5 + RELOAD_FALLBACK_MS));
     let _ = m.handle(due + 5 + RELOAD_FALLBACK_MS, Event::Tick);
     assert_eq!(m.phase(), Phase::Manual);
@@ -310,7 +336,10 @@ fn a_reload_that_does_not_happen_falls_back_to_a_button() {
 
 #[test]
 fn the_countdown_ticks_once_a_second_and_never_shows_zero_early() {
-    let mut m = Recovery::new(&config(r#"{"retry": {"initialDelayMs": 5000}}"#), start(OriginalMethod::Safe, None));
+    let mut m = Recovery::new(
+        &config(r#"{"retry": {"initialDelayMs": 5000}}"#),
+        start(OriginalMethod::Safe, None),
+    );
     let due = m.next_deadline().unwrap();
     let v = view(&m, T0, Locale::En);
     assert_eq!(v.state, State::Waiting);

@@ -30,7 +30,9 @@ pub struct Backoff {
 impl Backoff {
     /// The ceiling for attempt `n` (0-based) before jitter: `initial · 2^n`, capped.
     pub fn ceiling_ms(&self, attempt: u32) -> u64 {
-        let doubled = self.initial_delay_ms.saturating_mul(1u64 << attempt.min(40));
+        let doubled = self
+            .initial_delay_ms
+            .saturating_mul(1u64 << attempt.min(40));
         doubled.min(self.max_delay_ms).max(MIN_DELAY_MS)
     }
 }
@@ -75,7 +77,9 @@ impl Iterator for RetrySchedule {
             Jitter::Decorrelated => {
                 let high = self.previous_ms.saturating_mul(3).min(b.max_delay_ms);
                 let low = b.initial_delay_ms.min(high);
-                self.rng.between(low, high).clamp(MIN_DELAY_MS, b.max_delay_ms.max(MIN_DELAY_MS))
+                self.rng
+                    .between(low, high)
+                    .clamp(MIN_DELAY_MS, b.max_delay_ms.max(MIN_DELAY_MS))
             }
         };
         self.attempt = self.attempt.saturating_add(1);
@@ -99,7 +103,10 @@ mod tests {
         for seed in 0..200 {
             for (n, d) in RetrySchedule::new(FULL, seed).take(30).enumerate() {
                 assert!(d >= MIN_DELAY_MS, "seed {seed} attempt {n}: {d}");
-                assert!(d <= FULL.ceiling_ms(n as u32), "seed {seed} attempt {n}: {d}");
+                assert!(
+                    d <= FULL.ceiling_ms(n as u32),
+                    "seed {seed} attempt {n}: {d}"
+                );
                 assert!(d <= 10_000);
             }
         }

@@ -50,9 +50,17 @@ pub struct Warning {
 pub enum Problem {
     NotAnObject,
     UnknownKey,
-    WrongType { expected: &'static str, got: &'static str },
-    OutOfRange { min: u64, max: u64 },
-    UnknownChoice { choices: &'static str },
+    WrongType {
+        expected: &'static str,
+        got: &'static str,
+    },
+    OutOfRange {
+        min: u64,
+        max: u64,
+    },
+    UnknownChoice {
+        choices: &'static str,
+    },
     NotSameOriginPath,
 }
 
@@ -110,9 +118,7 @@ pub fn config_from_json(raw: &Json) -> (Config, Vec<Warning>) {
     for (key, value) in entries {
         match key.as_str() {
             "retry" => v.retry(value, &mut config),
-            "probeTimeoutMs" => {
-                v.millis(key, value, 1_000, 60_000, &mut config.probe_timeout_ms)
-            }
+            "probeTimeoutMs" => v.millis(key, value, 1_000, 60_000, &mut config.probe_timeout_ms),
             "healthUrl" => {
                 if let Some(path) = v.string(key, value) {
                     if is_same_origin_path(path) {

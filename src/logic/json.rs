@@ -141,7 +141,9 @@ impl<'de> Visitor<'de> for Bounded {
             // Not descending is the point: a cyclic JavaScript object must not recurse forever.
             return Ok(Json::Null);
         }
-        let inner = Bounded { depth: self.depth + 1 };
+        let inner = Bounded {
+            depth: self.depth + 1,
+        };
         let mut items = Vec::new();
         while let Some(item) = seq.next_element_seed(inner)? {
             if items.len() < MAX_ENTRIES {
@@ -155,7 +157,9 @@ impl<'de> Visitor<'de> for Bounded {
         if self.depth >= MAX_DEPTH {
             return Ok(Json::Null);
         }
-        let inner = Bounded { depth: self.depth + 1 };
+        let inner = Bounded {
+            depth: self.depth + 1,
+        };
         let mut entries = Vec::new();
         while let Some(key) = map.next_key::<String>()? {
             let value = map.next_value_seed(inner)?;

@@ -61,9 +61,16 @@ pub enum ProbeResult<'a> {
 pub enum Event<'a> {
     /// The shell's timer fired (or any moment the shell wants the machine to catch up).
     Tick,
-    ProbeFinished { id: u32, result: ProbeResult<'a> },
-    VisibilityChanged { visible: bool },
-    ConnectivityChanged { online: bool },
+    ProbeFinished {
+        id: u32,
+        result: ProbeResult<'a>,
+    },
+    VisibilityChanged {
+        visible: bool,
+    },
+    ConnectivityChanged {
+        online: bool,
+    },
     /// The visitor pressed the widget's button ("Check now", or "Reload page" once the site is back).
     ButtonPressed,
 }
@@ -82,10 +89,17 @@ pub struct Effects {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Phase {
     /// Down; the next probe is due at this instant (unless paused).
-    Waiting { next_probe_at: u64 },
-    Checking { probe: Probe, started_at: u64 },
+    Waiting {
+        next_probe_at: u64,
+    },
+    Checking {
+        probe: Probe,
+        started_at: u64,
+    },
     /// Verified back; the reload was requested at this instant.
-    Reloading { since: u64 },
+    Reloading {
+        since: u64,
+    },
     /// Back, but the reload is left to the visitor (the original request was not a GET).
     Manual,
     /// Automatic checks gave up; the button still checks.
@@ -231,7 +245,9 @@ impl Recovery {
                 }
                 self.send_probe(now_ms, self.first_target())
             }
-            Phase::Checking { probe, started_at } if now_ms >= started_at + self.probe_timeout_ms => {
+            Phase::Checking { probe, started_at }
+                if now_ms >= started_at + self.probe_timeout_ms =>
+            {
                 let mut effects = self.probe_finished(now_ms, probe.target, ProbeResult::TimedOut);
                 effects.cancel_probe = true;
                 effects

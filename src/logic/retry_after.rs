@@ -33,7 +33,13 @@ pub fn parse_http_date(value: &str) -> Option<u64> {
             // RFC 850: "Sunday, 06-Nov-94 08:49:37 GMT"
             let (m, y) = rest.split_once('-')?;
             let y: u64 = y.parse().ok()?;
-            let year = if y < 70 { 2000 + y } else if y < 100 { 1900 + y } else { y };
+            let year = if y < 70 {
+                2000 + y
+            } else if y < 100 {
+                1900 + y
+            } else {
+                y
+            };
             (d.parse().ok()?, month_number(m)?, year, words.next()?)
         } else {
             // IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT"
@@ -50,7 +56,8 @@ pub fn parse_http_date(value: &str) -> Option<u64> {
     };
     let mut hms = time.split(':').map(|p| p.parse::<u64>().ok());
     let (h, m, s) = (hms.next()??, hms.next()??, hms.next()??);
-    if hms.next().is_some() || !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 || year < 1970 {
+    if hms.next().is_some() || !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 || year < 1970
+    {
         return None;
     }
     let days = days_from_civil(year, month, day);
@@ -97,7 +104,10 @@ mod tests {
         assert_eq!(parse_retry_after("120", 1_000), Some(121_000));
         assert_eq!(parse_retry_after(" 0 ", 1_000), Some(1_000));
         // A date in the past means "now", never earlier.
-        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", NOV_6_1994 + 5), Some(NOV_6_1994 + 5));
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", NOV_6_1994 + 5),
+            Some(NOV_6_1994 + 5)
+        );
         assert_eq!(
             parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", NOV_6_1994 - 30_000),
             Some(NOV_6_1994)
@@ -106,8 +116,19 @@ mod tests {
 
     #[test]
     fn absurd_or_malformed_values() {
-        assert_eq!(parse_retry_after("99999999999999999999", 0), Some(MAX_RETRY_AFTER_MS));
-        for bad in ["", "-5", "soon", "1.5", "Sun, 32 Nov 1994 08:49:37 GMT", "Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:00:00 GMT"] {
+        assert_eq!(
+            parse_retry_after("99999999999999999999", 0),
+            Some(MAX_RETRY_AFTER_MS)
+        );
+        for bad in [
+            "",
+            "-5",
+            "soon",
+            "1.5",
+            "Sun, 32 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Foo 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 25:00:00 GMT",
+        ] {
             assert_eq!(parse_retry_after(bad, 0), None, "{bad}");
         }
     }

@@ -1,0 +1,266 @@
+//! The running widget: one recovery machine, one timer, one probe at a time, one render function.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{AbortController, Document, Element, EventTarget, VisibilityState, Window};
+
+use super::dom::{element, set_attribute_if_changed, set_flag, set_text};
+use super::page::PageInfo;
+use super::probe::{self, Answer};
+use crate::logic::config::Config;
+use crate::logic::machine::{Effects, Event, ProbeResult, ProbeTarget, Recovery, Start};
+use crate::logic::messages::Locale;
+use crate::logic::request::OriginalMethod;
+use crate::logic::view::{next_redraw, view};
+
+/// The elements the widget renders into.
+struct Widget {
+    root: Element,
+    status: Element,
+    countdown: Element,
+    button: Element,
+}
+
+struct App {
+    window: Window,
+    machine: Recovery,
+    locale: Locale,
+    page_url: String,
+    health_url: Option<String>,
+    widget: Widget,
+    /// The single timer callback, created once so retry cycles allocate no closures.
+    tick: Option<js_sys::Function>,
+    timer: Option<i32>,
+    in_flight: Option<AbortController>,
+}
+
+type Shared = Rc<RefCell<App>>;
+
+fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+fn is_visible(document: &Document) -> bool {
+    document.visibility_state() == VisibilityState::Visible
+}
+
+pub fn start(root: Element, config: Config, page: PageInfo) -> Result<(), JsValue> {
+    let window = web_sys::window().ok_or("gateway-doctor: no window")?;
+    let document = window.document().ok_or("gateway-doctor: no document")?;
+    let navigator = window.navigator();
+    let now = now_ms();
+    let locale = config.locale.unwrap_or_else(|| {
+        let preferred: Vec<String> = navigator
+            .languages()
+            .iter()
+            .filter_map(|l| l.as_string())
+            .collect();
+        Locale::negotiate(preferred.iter().map(String::as_str))
+    });
+    // Jitter must differ between visitors; Math.random is plenty for spreading retries.
+    let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64 ^ now.rotate_left(32);
+    let retry_after = (!page.retry_after.is_empty()).then_some(page.retry_after.as_str());
+    let machine = Recovery::new(
+        &config,
+        Start {
+            now_ms: now,
+            seed,
+            visible: is_visible(&document),
+            online: navigator.on_line(),
+            method: OriginalMethod::from_request_line(&page.request),
+            retry_after,
+        },
+    );
+    let location = window.location();
+    let mut page_url = location.href()?;
+    if let Some(hash) = page_url.find('#') {
+        page_url.truncate(hash);
+    }
+    let widget = build_widget(&document, root, locale)?;
+    let button = widget.button.clone();
+    let app: Shared = Rc::new(RefCell::new(App {
+        window: window.clone(),
+        machine,
+        locale,
+        page_url,
+        health_url: config.health_url,
+        widget,
+        tick: None,
+        timer: None,
+        in_flight: None,
+    }));
+
+    let tick = callback(&app, |_| Some(Event::Tick));
+    app.borrow_mut().tick = Some(tick.unchecked_into());
+    let doc = document.clone();
+    listen(&document, "visibilitychange", &app, move |_| {
+        Some(Event::VisibilityChanged {
+            visible: is_visible(&doc),
+        })
+    })?;
+    listen(&window, "online", &app, |_| {
+        Some(Event::ConnectivityChanged { online: true })
+    })?;
+    listen(&window, "offline", &app, |_| {
+        Some(Event::ConnectivityChanged { online: false })
+    })?;
+    listen(&button, "click", &app, |_| Some(Event::ButtonPressed))?;
+    dispatch(&app, Event::Tick);
+    Ok(())
+}
+
+fn build_widget(document: &Document, root: Element, locale: Locale) -> Result<Widget, JsValue> {
+    root.set_text_content(None);
+    root.set_attribute("lang", locale.tag())?;
+    root.set_attribute(
+        "dir",
+        if locale.is_right_to_left() {
+            "rtl"
+        } else {
+            "ltr"
+        },
+    )?;
+    let status = element(
+        document,
+        "p",
+        &[
+            ("data-gd", "status"),
+            ("role", "status"),
+            ("aria-live", "polite"),
+        ],
+    )?;
+    // A timer role is not announced on every tick (aria-live off): the status line speaks instead.
+    let countdown = element(
+        document,
+        "p",
+        &[
+            ("data-gd", "countdown"),
+            ("role", "timer"),
+            ("aria-live", "off"),
+        ],
+    )?;
+    let button = element(
+        document,
+        "button",
+        &[("type", "button"), ("data-gd", "retry-now")],
+    )?;
+    root.append_child(&status)?;
+    root.append_child(&countdown)?;
+    root.append_child(&button)?;
+    Ok(Widget {
+        root,
+        status,
+        countdown,
+        button,
+    })
+}
+
+/// A JS function that turns a DOM event into a machine event. Lives as long as the page.
+fn callback(
+    app: &Shared,
+    to_event: impl Fn(web_sys::Event) -> Option<Event<'static>> + 'static,
+) -> JsValue {
+    let app = app.clone();
+    Closure::<dyn FnMut(web_sys::Event)>::new(move |e| {
+        if let Some(event) = to_event(e) {
+            dispatch(&app, event);
+        }
+    })
+    .into_js_value()
+}
+
+fn listen(
+    target: &EventTarget,
+    name: &str,
+    app: &Shared,
+    to_event: impl Fn(web_sys::Event) -> Option<Event<'static>> + 'static,
+) -> Result<(), JsValue> {
+    let f = callback(app, to_event);
+    target.add_event_listener_with_callback(name, f.unchecked_ref())
+}
+
+/// Feeds one event to the machine, carries out the effects, redraws and re-arms the timer.
+fn dispatch(app: &Shared, event: Event) {
+    let now = now_ms();
+    let effects = app.borrow_mut().machine.handle(now, event);
+    carry_out(app, effects);
+    app.borrow_mut().refresh(now);
+}
+
+fn carry_out(app: &Shared, effects: Effects) {
+    let mut a = app.borrow_mut();
+    if effects.cancel_probe {
+        if let Some(controller) = a.in_flight.take() {
+            controller.abort();
+        }
+    }
+    if let Some(p) = effects.probe {
+        let url = match (p.target, &a.health_url) {
+            (ProbeTarget::Health, Some(health)) => health.clone(),
+            _ => a.page_url.clone(),
+        };
+        let Ok(controller) = AbortController::new() else {
+            return;
+        };
+        let signal = controller.signal();
+        a.in_flight = Some(controller);
+        let app = app.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let answer = probe::send(&url, p.target == ProbeTarget::Page, &signal).await;
+            let result = match &answer {
+                Answer::Http {
+                    status,
+                    retry_after,
+                    our_error_page,
+                } => ProbeResult::Answered {
+                    status: *status,
+                    retry_after: retry_after.as_deref(),
+                    our_error_page: *our_error_page,
+                },
+                Answer::Failed if signal.aborted() => ProbeResult::TimedOut,
+                Answer::Failed => ProbeResult::Failed,
+            };
+            app.borrow_mut().in_flight = None;
+            dispatch(&app, Event::ProbeFinished { id: p.id, result });
+        });
+    }
+    if effects.reload {
+        let _ = a.window.location().reload();
+    }
+}
+
+impl App {
+    fn refresh(&mut self, now: u64) {
+        let v = view(&self.machine, now, self.locale);
+        let w = &self.widget;
+        set_attribute_if_changed(&w.root, "data-state", v.state.as_str());
+        set_text(&w.status, v.status);
+        set_flag(&w.countdown, "hidden", v.countdown.is_none());
+        if let Some(countdown) = &v.countdown {
+            set_text(&w.countdown, countdown);
+        }
+        set_text(&w.button, v.button_label);
+        set_flag(&w.button, "disabled", !v.button_enabled);
+
+        if let Some(id) = self.timer.take() {
+            self.window.clear_timeout_with_handle(id);
+        }
+        let deadline = [
+            self.machine.next_deadline(),
+            next_redraw(&self.machine, now),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
+        if let (Some(at), Some(tick)) = (deadline, &self.tick) {
+            let delay = at.saturating_sub(now).min(i32::MAX as u64) as i32;
+            self.timer = self
+                .window
+                .set_timeout_with_callback_and_timeout_and_arguments_0(tick, delay)
+                .ok();
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! One probe: a cache-bypassing fetch whose answer becomes a `ProbeResult` for the logic.
+
+use gloo_net::http::Request;
+use web_sys::{AbortSignal, RequestCache, RequestCredentials, RequestRedirect, ResponseType};
+
+/// The marker our error page carries, so a copy of it served with 200 (a CDN cached the error)
+/// is not mistaken for the site being back.
+const BODY_MARKER: &str = "data-gateway-doctor=\"error-page\"";
+const HEADER_MARKER: &str = "x-gateway-doctor";
+
+/// An owned probe answer (the logic's `ProbeResult` borrows its strings).
+pub enum Answer {
+    Http {
+        status: u16,
+        retry_after: Option<String>,
+        our_error_page: bool,
+    },
+    Failed,
+}
+
+/// Sends a GET that skips every cache, does not follow redirects (a redirect is the application
+/// answering, even when it points to another origin), and sends no cookies to other origins.
+pub async fn send(url: &str, read_body: bool, signal: &AbortSignal) -> Answer {
+    let response = Request::get(url)
+        .cache(RequestCache::NoStore)
+        .credentials(RequestCredentials::SameOrigin)
+        .redirect(RequestRedirect::Manual)
+        .abort_signal(Some(signal))
+        .send()
+        .await;
+    let Ok(response) = response else {
+        return Answer::Failed;
+    };
+    if response.type_() == ResponseType::Opaqueredirect {
+        return Answer::Http {
+            status: 302,
+            retry_after: None,
+            our_error_page: false,
+        };
+    }
+    let status = response.status();
+    let headers = response.headers();
+    let mut our_error_page = headers
+        .get(HEADER_MARKER)
+        .is_some_and(|v| v.contains("error-page"));
+    // Only a would-be success needs its body checked: 5xx is down whatever it says.
+    if read_body && !our_error_page && status < 500 {
+        match response.text().await {
+            Ok(body) => our_error_page = body.contains(BODY_MARKER),
+            Err(_) => return Answer::Failed,
+        }
+    }
+    Answer::Http {
+        status,
+        retry_after: headers.get("retry-after"),
+        our_error_page,
+    }
+}

@@ -1,0 +1,126 @@
+// The core end-to-end promise: a visitor who hits a 502 gets useful guidance, and the page comes
+// back by itself, at the same URL, once the application is up again.
+//
+// nginx runs the shipped snippet (rendered by `xtask nginx-conf`) in front of a port where nothing
+// listens; the demo upstream (`xtask upstream --mode up`) is started on that port mid-test.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  freePort,
+  nginxLogs,
+  openBrowser,
+  requireEnv,
+  startNginx,
+  startUpstream,
+  stopNginx,
+  stopUpstream,
+} from './lib/harness.mjs';
+
+const PAGE_PATH = '/some/page?x=1';
+const STATIC_HEADING = /can.t reach its application/i;
+
+describe('recovery after a 502', { timeout: 120_000 }, () => {
+  let upstreamPort;
+  let nginx;
+  let upstream;
+  const browsers = [];
+
+  before(async () => {
+    requireEnv();
+    upstreamPort = await freePort(); // nothing listens here until the recovery test starts it
+    nginx = await startNginx({ upstreamPort });
+  });
+
+  after(async () => {
+    for (const b of browsers) await b.close();
+    await stopUpstream(upstream);
+    await stopNginx(nginx);
+  });
+
+  // Keeps nginx's error log in the failure message: it is the first thing to read.
+  async function withLogs(fn) {
+    try {
+      await fn();
+    } catch (err) {
+      err.message += `\n${await nginxLogs(nginx)}`;
+      throw err;
+    }
+  }
+
+  test('the 502 page keeps its status, is not cached or indexed, and shows the request id', async () => {
+    await withLogs(async () => {
+      const res = await fetch(nginx.origin + PAGE_PATH, { signal: AbortSignal.timeout(10_000) });
+      assert.equal(res.status, 502);
+      assert.match(res.headers.get('cache-control') ?? '', /\bno-store\b/);
+      assert.match(res.headers.get('x-robots-tag') ?? '', /\bnoindex\b/);
+      assert.equal(res.headers.get('x-gateway-doctor'), 'error-page');
+      assert.match(res.headers.get('content-type') ?? '', /^text\/html/);
+
+      const html = await res.text();
+      assert.match(html, /<html[^>]*\bdata-gateway-doctor="error-page"/);
+      const id = html.match(/<meta name="gateway-doctor:request-id" content="([^"]*)">/)?.[1];
+      assert.match(id ?? '', /^[0-9a-f]{32}$/, 'SSI must fill in the request id');
+      // The visitor-facing reference is the same id, and nginx reports it too.
+      assert.ok(html.includes(`<code>${id}</code>`), 'the Reference line shows the same request id');
+      assert.equal(res.headers.get('x-request-id'), id);
+      const request = html.match(/<meta name="gateway-doctor:request" content="([^"]*)">/)?.[1];
+      assert.equal(request, `GET ${PAGE_PATH} HTTP/1.1`);
+      assert.ok(!html.includes('<!--#'), 'no SSI directive is left unprocessed');
+    });
+  });
+
+  test('without JavaScript the static guidance is complete', async () => {
+    await withLogs(async () => {
+      const b = await openBrowser({ origin: nginx.origin, javaScriptEnabled: false });
+      browsers.push(b);
+      const res = await b.page.goto(nginx.origin + PAGE_PATH, { waitUntil: 'load', timeout: 15_000 });
+      assert.equal(res.status(), 502);
+      await b.page.getByRole('heading', { level: 1, name: STATIC_HEADING }).waitFor({ timeout: 5_000 });
+      assert.ok(await b.page.getByRole('heading', { level: 2, name: 'What you can do' }).isVisible());
+      assert.ok(await b.page.getByText('For the site owner').isVisible());
+      assert.equal(await b.page.locator('#gateway-doctor').getAttribute('data-state'), 'static');
+      assert.deepEqual(b.consoleErrors, []);
+      await b.close();
+    });
+  });
+
+  test('the page reloads by itself into the application once it is back', { timeout: 90_000 }, async () => {
+    await withLogs(async () => {
+      const b = await openBrowser({ origin: nginx.origin });
+      browsers.push(b);
+      const { page } = b;
+      const url = nginx.origin + PAGE_PATH;
+
+      const res = await page.goto(url, { waitUntil: 'load', timeout: 15_000 });
+      assert.equal(res.status(), 502);
+      assert.ok(await page.getByRole('heading', { level: 1, name: STATIC_HEADING }).isVisible());
+      assert.ok(await page.getByRole('heading', { level: 2, name: 'What you can do' }).isVisible());
+
+      // The widget mounted: it left the "static" state and rendered its parts.
+      await page.waitForFunction(
+        () => {
+          const state = document.getElementById('gateway-doctor')?.dataset.state;
+          return Boolean(state) && state !== 'static';
+        },
+        null,
+        { timeout: 10_000 },
+      );
+      const root = page.locator('#gateway-doctor');
+      await root.locator('[data-gd="countdown"]').waitFor({ state: 'attached', timeout: 5_000 });
+      await root.locator('button[data-gd="retry-now"]').waitFor({ state: 'attached', timeout: 5_000 });
+      assert.equal(await root.locator('[data-gd="status"]').getAttribute('aria-live'), 'polite');
+
+      // Bring the application up on the port nginx proxies to. The page must notice and reload.
+      const reloaded = page.waitForResponse(
+        (r) => r.request().isNavigationRequest() && r.url() === url && r.status() === 200,
+        { timeout: 25_000 },
+      );
+      upstream = await startUpstream('up', { port: upstreamPort });
+      await reloaded;
+      await page.getByRole('heading', { level: 1, name: 'The demo application is up' }).waitFor({ timeout: 5_000 });
+      assert.equal(page.url(), url, 'the visitor stays on the URL they asked for');
+      assert.deepEqual(b.consoleErrors, []);
+    });
+  });
+});

@@ -1,0 +1,134 @@
+//! The browser shell in real Chromium (wasm-bindgen-test, run by `wasm-pack test --headless --chrome`).
+#![cfg(target_arch = "wasm32")]
+
+use gateway_doctor::mount;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn fresh_root() -> Element {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let root = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&root).unwrap();
+    root
+}
+
+fn json(text: &str) -> JsValue {
+    js_sys::JSON::parse(text).unwrap()
+}
+
+fn part(root: &Element, name: &str) -> Element {
+    root.query_selector(&["[data-gd=\"", name, "\"]"].concat())
+        .unwrap()
+        .unwrap_or_else(|| panic!("no [data-gd={name}]"))
+}
+
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    JsFuture::from(promise).await.unwrap();
+}
+
+/// The page info nginx injects for a POST: the widget must never reload by itself.
+fn after_post() -> JsValue {
+    json(r#"{"request": "POST /checkout HTTP/1.1"}"#)
+}
+
+#[wasm_bindgen_test]
+fn mounts_an_accessible_widget_with_a_countdown() {
+    let root = fresh_root();
+    mount(
+        root.clone(),
+        json(r#"{"retry": {"initialDelayMs": 5000}}"#),
+        after_post(),
+    )
+    .unwrap();
+    assert_eq!(root.get_attribute("data-state").as_deref(), Some("waiting"));
+    let status = part(&root, "status");
+    assert_eq!(status.get_attribute("aria-live").as_deref(), Some("polite"));
+    assert!(!status.text_content().unwrap().is_empty());
+    let countdown = part(&root, "countdown");
+    assert_eq!(countdown.get_attribute("role").as_deref(), Some("timer"));
+    let text = countdown.text_content().unwrap();
+    assert!(
+        text.starts_with("Next check in ") && text.ends_with(" s"),
+        "{text}"
+    );
+    let button = part(&root, "retry-now");
+    assert_eq!(button.text_content().as_deref(), Some("Check now"));
+    assert!(!button.has_attribute("disabled"));
+    assert_eq!(root.get_attribute("lang").as_deref(), Some("en"));
+}
+
+#[wasm_bindgen_test]
+async fn check_now_probes_and_a_post_waits_for_the_visitor() {
+    // The test server answers the current URL with 200: the site is "back", but after a POST the
+    // widget only offers the reload.
+    let root = fresh_root();
+    mount(
+        root.clone(),
+        json(r#"{"retry": {"initialDelayMs": 60000}}"#),
+        after_post(),
+    )
+    .unwrap();
+    part(&root, "retry-now")
+        .unchecked_into::<HtmlElement>()
+        .click();
+    assert_eq!(
+        root.get_attribute("data-state").as_deref(),
+        Some("checking")
+    );
+    for _ in 0..50 {
+        if root.get_attribute("data-state").as_deref() == Some("manual") {
+            break;
+        }
+        sleep(100).await;
+    }
+    assert_eq!(root.get_attribute("data-state").as_deref(), Some("manual"));
+    assert_eq!(
+        part(&root, "retry-now").text_content().as_deref(),
+        Some("Reload page")
+    );
+    assert!(part(&root, "countdown").has_attribute("hidden"));
+}
+
+#[wasm_bindgen_test]
+fn bad_config_still_mounts_with_defaults() {
+    for config in [
+        r#"{"retry": "fast", "bogus": [1,2,3], "probeTimeoutMs": -1, "healthUrl": "https://evil.example/"}"#,
+        r#"[1, 2]"#,
+        r#""just a string""#,
+        r#"null"#,
+    ] {
+        let root = fresh_root();
+        mount(root.clone(), json(config), after_post()).unwrap();
+        assert_eq!(
+            root.get_attribute("data-state").as_deref(),
+            Some("waiting"),
+            "{config}"
+        );
+    }
+    // Not even an object for the page info.
+    let root = fresh_root();
+    mount(root.clone(), JsValue::UNDEFINED, JsValue::from_f64(3.0)).unwrap();
+    assert_eq!(root.get_attribute("data-state").as_deref(), Some("waiting"));
+}
+
+#[wasm_bindgen_test]
+fn hostile_strings_are_never_parsed_as_html() {
+    let root = fresh_root();
+    mount(
+        root.clone(),
+        json(r#"{"locale": "<img src=x onerror=alert(1)>"}"#),
+        json(r#"{"request": "<script>alert(1)</script>", "retryAfter": "<b>5</b>"}"#),
+    )
+    .unwrap();
+    assert!(root.query_selector("img, script, b").unwrap().is_none());
+}
