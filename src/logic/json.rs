@@ -90,7 +90,8 @@ impl<'de> DeserializeSeed<'de> for Bounded {
     }
 }
 
-fn truncated(mut s: String) -> String {
+/// Cuts `s` to [`MAX_STRING_BYTES`] at a character boundary.
+pub fn truncate_string(mut s: String) -> String {
     if s.len() > MAX_STRING_BYTES {
         let mut cut = MAX_STRING_BYTES;
         while !s.is_char_boundary(cut) {
@@ -121,10 +122,10 @@ impl<'de> Visitor<'de> for Bounded {
         Ok(Json::Number(v))
     }
     fn visit_str<E>(self, v: &str) -> Result<Json, E> {
-        Ok(Json::String(truncated(v.to_owned())))
+        Ok(Json::String(truncate_string(v.to_owned())))
     }
     fn visit_string<E>(self, v: String) -> Result<Json, E> {
-        Ok(Json::String(truncated(v)))
+        Ok(Json::String(truncate_string(v)))
     }
     fn visit_none<E>(self) -> Result<Json, E> {
         Ok(Json::Null)
@@ -164,7 +165,7 @@ impl<'de> Visitor<'de> for Bounded {
         while let Some(key) = map.next_key::<String>()? {
             let value = map.next_value_seed(inner)?;
             if entries.len() < MAX_ENTRIES {
-                entries.push((truncated(key), value));
+                entries.push((truncate_string(key), value));
             }
         }
         Ok(Json::Object(entries))

@@ -4,12 +4,12 @@
 
 mod app;
 mod dom;
+mod js_value;
 mod probe;
 
 use wasm_bindgen::prelude::*;
 
 use crate::logic::config::config_from_json;
-use crate::logic::json::Json;
 
 /// Mounts the recovery widget into `root`.
 ///
@@ -18,15 +18,7 @@ use crate::logic::json::Json;
 /// request line), `requestId` and `retryAfter`; any of them may be missing.
 #[wasm_bindgen]
 pub fn mount(root: web_sys::Element, config: JsValue, page: JsValue) -> Result<(), JsValue> {
-    let raw: Json = if config.is_undefined() || config.is_null() {
-        Json::Null
-    } else {
-        serde_wasm_bindgen::from_value(config).unwrap_or_else(|_| {
-            dom::warn("gateway-doctor config: could not be read; using defaults");
-            Json::Null
-        })
-    };
-    let (config, warnings) = config_from_json(&raw);
+    let (config, warnings) = config_from_json(&js_value::to_json(&config));
     for warning in &warnings {
         dom::warn(&warning.message());
     }

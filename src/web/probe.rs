@@ -1,6 +1,9 @@
 //! One probe: a cache-bypassing fetch whose answer becomes a `ProbeResult` for the logic.
 
 use gloo_net::http::Request;
+use js_sys::JsString;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, RequestCache, RequestCredentials, RequestRedirect, ResponseType};
 
 /// The marker our error page carries, so a copy of it served with 200 (a CDN cached the error)
@@ -45,9 +48,15 @@ pub async fn send(url: &str, read_body: bool, signal: &AbortSignal) -> Answer {
         .is_some_and(|v| v.contains("error-page"));
     // Only a would-be success needs its body checked: 5xx is down whatever it says.
     if read_body && !our_error_page && status < 500 {
-        match response.text().await {
-            Ok(body) => our_error_page = body.contains(BODY_MARKER),
-            Err(_) => return Answer::Failed,
+        // Searched on the JS side: the page body never needs to be copied into wasm memory.
+        let raw: web_sys::Response = response.into();
+        let body = match raw.text() {
+            Ok(promise) => JsFuture::from(promise).await,
+            Err(e) => Err(e),
+        };
+        match body.ok().and_then(|b| b.dyn_into::<JsString>().ok()) {
+            Some(body) => our_error_page = body.includes(BODY_MARKER, 0),
+            None => return Answer::Failed,
         }
     }
     Answer::Http {

@@ -1,0 +1,44 @@
+//! Reads a JavaScript value (the page's config object) into the logic's bounded [`Json`] tree.
+//!
+//! A direct walk with js-sys instead of serde-wasm-bindgen: serde's error paths format floats and
+//! pull ~20 KB of `core::fmt` into the wasm, which the error page cannot afford. Same bounds as the
+//! serde path: depth, entries and string length are capped, so a cyclic object is safe.
+
+use js_sys::{Array, Object};
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::logic::json::{truncate_string, Json, MAX_DEPTH, MAX_ENTRIES};
+
+pub fn to_json(value: &JsValue) -> Json {
+    walk(value, 0)
+}
+
+fn walk(value: &JsValue, depth: u8) -> Json {
+    if let Some(b) = value.as_bool() {
+        return Json::Bool(b);
+    }
+    if let Some(n) = value.as_f64() {
+        return Json::Number(n);
+    }
+    if let Some(s) = value.as_string() {
+        return Json::String(truncate_string(s));
+    }
+    if !value.is_object() || depth >= MAX_DEPTH {
+        return Json::Null;
+    }
+    if let Some(array) = value.dyn_ref::<Array>() {
+        let len = array.length().min(MAX_ENTRIES as u32);
+        return Json::Array((0..len).map(|i| walk(&array.get(i), depth + 1)).collect());
+    }
+    let entries = Object::entries(value.unchecked_ref());
+    let len = entries.length().min(MAX_ENTRIES as u32);
+    Json::Object(
+        (0..len)
+            .filter_map(|i| {
+                let pair: Array = entries.get(i).dyn_into().ok()?;
+                let key = pair.get(0).as_string()?;
+                Some((truncate_string(key), walk(&pair.get(1), depth + 1)))
+            })
+            .collect(),
+    )
+}
