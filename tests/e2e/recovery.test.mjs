@@ -38,12 +38,18 @@ describe('recovery after a 502', { timeout: 120_000 }, () => {
     await stopNginx(nginx);
   });
 
-  // Keeps nginx's error log in the failure message: it is the first thing to read.
+  // Puts nginx's logs and the browser console into the failure message: they are the first
+  // things to read (a widget that did not mount says why in a console warning).
   async function withLogs(fn) {
     try {
       await fn();
     } catch (err) {
-      err.message += `\n${await nginxLogs(nginx)}`;
+      let report = '';
+      for (const b of browsers) report += `\n--- browser console ---\n${b.consoleLog.join('\n')}`;
+      report += `\n${await nginxLogs(nginx)}`;
+      // The reporter prints the stack, which already holds the message: extend both.
+      err.message += report;
+      if (typeof err.stack === 'string') err.stack += report;
       throw err;
     }
   }
@@ -79,7 +85,9 @@ describe('recovery after a 502', { timeout: 120_000 }, () => {
       await b.page.getByRole('heading', { level: 1, name: STATIC_HEADING }).waitFor({ timeout: 5_000 });
       assert.ok(await b.page.getByRole('heading', { level: 2, name: 'What you can do' }).isVisible());
       assert.ok(await b.page.getByText('For the site owner').isVisible());
-      assert.equal(await b.page.locator('#gateway-doctor').getAttribute('data-state'), 'static');
+      const root = b.page.locator('#gateway-doctor');
+      assert.equal(await root.getAttribute('data-state'), 'static');
+      assert.equal(await root.boundingBox(), null, 'the unmounted widget root takes no space');
       assert.deepEqual(b.consoleErrors, []);
       await b.close();
     });

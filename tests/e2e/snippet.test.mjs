@@ -38,7 +38,10 @@ describe('nginx snippet', { timeout: 60_000 }, () => {
     try {
       await fn();
     } catch (err) {
-      err.message += `\n${await nginxLogs(nginx)}`;
+      const report = `\n${await nginxLogs(nginx)}`;
+      // The reporter prints the stack, which already holds the message: extend both.
+      err.message += report;
+      if (typeof err.stack === 'string') err.stack += report;
       throw err;
     }
   }
@@ -83,6 +86,7 @@ describe('nginx snippet', { timeout: 60_000 }, () => {
     await withLogs(async () => {
       const expected = {
         'page.css': /^text\/css/,
+        'icon.svg': /^image\/svg\+xml/,
         'boot.js': /^text\/javascript/,
         'gateway_doctor.js': /^text\/javascript/,
         'gateway_doctor_bg.wasm': /^application\/wasm$/,

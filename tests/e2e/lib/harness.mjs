@@ -5,6 +5,7 @@
 // Ctrl+C and even an abrupt exit of the test process leave nothing running.
 
 import { spawn, execFile } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile, chmod } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -40,22 +41,26 @@ export function requireEnv() {
 // Processes
 
 const running = new Set();
+const scratchDirs = new Set();
 
+function hasExited(child) {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+/** Signals the child's whole process group (nginx workers too). */
 function killGroup(child, signal) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+  if (!child.pid) return;
   try {
-    process.kill(-child.pid, signal); // the whole group: nginx workers too
+    process.kill(-child.pid, signal);
   } catch {
-    try {
-      child.kill(signal);
-    } catch {
-      // Already gone.
-    }
+    // The group is gone (ESRCH).
   }
 }
 
+// Last resort if a test process ends without its `after` hooks (crash, Ctrl+C, runner timeout).
 process.once('exit', () => {
   for (const child of running) killGroup(child, 'SIGKILL');
+  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
 });
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, () => {
@@ -94,12 +99,17 @@ function startProcess(name, command, args, options = {}) {
 }
 
 function isRunning(handle) {
-  return handle.child.exitCode === null && handle.child.signalCode === null && running.has(handle.child);
+  return !hasExited(handle.child) && running.has(handle.child);
 }
 
 /** Sends `signal` and waits for the exit; escalates to SIGKILL after `timeoutMs`. */
 async function stopProcess(handle, { signal = 'SIGTERM', timeoutMs = 5000 } = {}) {
-  if (!handle || !isRunning(handle)) return handle ? handle.exited : undefined;
+  if (!handle) return undefined;
+  if (!isRunning(handle)) {
+    if (!handle.swept) killGroup(handle.child, 'SIGKILL'); // stragglers of a leader that died alone
+    handle.swept = true;
+    return handle.exited;
+  }
   killGroup(handle.child, signal);
   const timer = setTimeout(() => killGroup(handle.child, 'SIGKILL'), timeoutMs);
   try {
@@ -108,6 +118,7 @@ async function stopProcess(handle, { signal = 'SIGTERM', timeoutMs = 5000 } = {}
     clearTimeout(timer);
     // Workers or helpers left in the group (e.g. after the leader was killed) go too.
     killGroup(handle.child, 'SIGKILL');
+    handle.swept = true;
   }
 }
 
@@ -250,6 +261,7 @@ export async function startNginx({ upstreamPort, extraConf, port, timeoutMs = 10
   if (!upstreamPort) throw new Error('startNginx: upstreamPort is required');
   const listen = port ?? (await freePort());
   const dir = await mkdtemp(path.join(os.tmpdir(), 'gd-e2e-nginx-'));
+  scratchDirs.add(dir);
   // When the tests run as root, nginx workers run as an unprivileged user: they must be able
   // to enter this directory (temp files, the rendered snippet).
   await chmod(dir, 0o755);
@@ -279,7 +291,11 @@ export async function startNginx({ upstreamPort, extraConf, port, timeoutMs = 10
     const logs = handle ? await nginxLogs(handle) : '';
     if (handle) await stopProcess(handle, { signal: 'SIGKILL' });
     await rm(dir, { recursive: true, force: true });
-    err.message += logs ? `\n${logs}` : '';
+    scratchDirs.delete(dir);
+    if (logs) {
+      err.message += `\n${logs}`;
+      if (typeof err.stack === 'string') err.stack += `\n${logs}`;
+    }
     throw err;
   }
 }
@@ -289,6 +305,7 @@ export async function stopNginx(handle, { keepDir = false } = {}) {
   if (!handle) return;
   await stopProcess(handle, { signal: 'SIGTERM' });
   if (!keepDir) await rm(handle.dir, { recursive: true, force: true });
+  scratchDirs.delete(handle.dir);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -314,7 +331,7 @@ const EXPECTED_STATUS_LINE = /^Failed to load resource: the server responded wit
 
 /**
  * Launches headless Chromium with a fresh profile. Returns { browser, context, page, consoleErrors,
- * close }. consoleErrors collects uncaught page exceptions and console errors, except the expected
+ * consoleLog, close }. consoleErrors collects uncaught page exceptions and console errors, except the expected
  * status line above for URLs on `origin` (default: any http://127.0.0.1 port).
  */
 export async function openBrowser({ origin = 'http://127.0.0.1:', javaScriptEnabled = true, timeoutMs = 30000 } = {}) {
@@ -324,15 +341,17 @@ export async function openBrowser({ origin = 'http://127.0.0.1:', javaScriptEnab
     const context = await browser.newContext({ javaScriptEnabled });
     const page = await context.newPage();
     const consoleErrors = [];
+    const consoleLog = []; // every message, for failure reports (boot.js explains itself with warnings)
     page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.stack || err.message}`));
     page.on('console', (msg) => {
+      consoleLog.push(`${msg.type()}: ${msg.text()}`);
       if (msg.type() !== 'error') return;
       const url = msg.location()?.url || '';
       if (EXPECTED_STATUS_LINE.test(msg.text()) && url.startsWith(origin)) return;
       consoleErrors.push(`console.error: ${msg.text()} (${url})`);
     });
     const close = () => browser.close().catch(() => {});
-    return { browser, context, page, consoleErrors, close };
+    return { browser, context, page, consoleErrors, consoleLog, close };
   } catch (err) {
     await browser.close().catch(() => {});
     throw err;

@@ -1,0 +1,60 @@
+// gateway-doctor boot loader (ES module; an external file so a strict CSP needs no 'unsafe-inline').
+// It reads the page's settings, loads the WebAssembly widget and mounts it. If anything fails, it
+// logs a warning and leaves the static guidance alone: it never throws.
+
+const PREFIX = 'gateway-doctor: ';
+
+function readConfig() {
+  const block = document.getElementById('gateway-doctor-config');
+  const text = block ? block.textContent.trim() : '';
+  if (!text) return {};
+  try {
+    const value = JSON.parse(text);
+    if (value && typeof value === 'object' && !Array.isArray(value)) return value;
+    console.warn(PREFIX + 'the config block is not a JSON object; using defaults');
+  } catch {
+    console.warn(PREFIX + 'the config block is not valid JSON; using defaults');
+  }
+  return {};
+}
+
+// nginx fills these in with SSI. Without SSI the attribute still holds the literal "<!--# ...",
+// which means "unknown" just like an empty value.
+function readMeta(name) {
+  const meta = document.querySelector('meta[name="gateway-doctor:' + name + '"]');
+  const value = ((meta && meta.getAttribute('content')) || '').trim();
+  return value.startsWith('<!--#') ? '' : value;
+}
+
+async function boot() {
+  const root = document.getElementById('gateway-doctor');
+  if (!root) {
+    console.warn(PREFIX + 'no #gateway-doctor element on this page; nothing to mount');
+    return;
+  }
+  const config = readConfig();
+  const pageInfo = {
+    request: readMeta('request'),
+    requestId: readMeta('request-id'),
+    retryAfter: readMeta('retry-after'),
+  };
+  let widget;
+  try {
+    // A dynamic import, so a missing, blocked or unsupported glue file or .wasm is caught here.
+    widget = await import('./gateway_doctor.js');
+    await widget.default();
+  } catch (err) {
+    console.warn(PREFIX + 'could not load the WebAssembly widget; the page keeps its static guidance.', err);
+    return;
+  }
+  try {
+    await widget.mount(root, config, pageInfo);
+  } catch (err) {
+    // Drop anything half-rendered: a countdown that never fires would mislead the visitor.
+    root.replaceChildren();
+    root.dataset.state = 'static';
+    console.warn(PREFIX + 'the widget failed to start; the page keeps its static guidance.', err);
+  }
+}
+
+boot().catch((err) => console.warn(PREFIX + 'unexpected failure while booting.', err));

@@ -1,0 +1,83 @@
+//! `cargo xtask`: the project's automation, in Rust so it runs wherever cargo does (no Makefile, no shell
+//! scripts to keep portable). `cargo xtask help` lists the subcommands.
+
+mod bootstrap;
+mod build;
+mod config;
+mod demo;
+mod nginx;
+mod npm;
+mod suite;
+mod upstream;
+mod util;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use util::{bail, Args, Result};
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+commands:
+  build        install missing build tools, wasm-pack (web + bundler), wasm-opt, assemble target/site
+  demo         build, then nginx on http://127.0.0.1:8502/ in front of an app that is down 20 s / up 20 s
+  test         every CI check in order (fmt, clippy, cargo test, build, wasm-bindgen-test, e2e)
+  bootstrap    only install the tools `test` needs
+  upstream     --listen ADDR --mode up|cycle|hang|garbage|status
+               [--up-secs N --down-secs N] [--status CODE] [--retry-after V]
+  nginx-conf   --listen ADDR --upstream HOST:PORT --site DIR --out DIR [--extra FILE] [--snippet FILE]
+               writes DIR/nginx.conf and prints its path; run it with
+               nginx -p DIR -c DIR/nginx.conf -g 'daemon off;'
+";
+
+fn main() -> ExitCode {
+    util::ensure_cargo_bin_on_path();
+    let mut argv = std::env::args_os().skip(1);
+    let command = argv.next();
+    let rest: Vec<OsString> = argv.collect();
+    match dispatch(command, rest) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn dispatch(command: Option<OsString>, rest: Vec<OsString>) -> Result<()> {
+    let command = command.map(|c| c.to_string_lossy().into_owned());
+    let Some(command) = command else {
+        eprint!("{USAGE}");
+        bail!("no command given");
+    };
+    let no_options = |rest: Vec<OsString>| Args::parse(rest)?.finish();
+    match command.as_str() {
+        "build" => {
+            no_options(rest)?;
+            build::cmd()
+        }
+        "demo" => {
+            no_options(rest)?;
+            demo::cmd()
+        }
+        "test" => {
+            no_options(rest)?;
+            suite::cmd()
+        }
+        "bootstrap" => {
+            no_options(rest)?;
+            bootstrap::ensure(bootstrap::Needs::Test).map(|_| ())
+        }
+        "upstream" => upstream::cmd(Args::parse(rest)?),
+        "nginx-conf" => nginx::cmd(Args::parse(rest)?),
+        "help" | "-h" | "--help" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        other => {
+            eprint!("{USAGE}");
+            bail!("unknown command `{other}`")
+        }
+    }
+}
