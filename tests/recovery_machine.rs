@@ -359,3 +359,84 @@ fn the_countdown_ticks_once_a_second_and_never_shows_zero_early() {
     let _ = m.handle(now, Event::Tick);
     assert_eq!(view(&m, now, Locale::En).state, State::Checking);
 }
+
+#[test]
+fn reloads_are_staggered_over_the_spread_window() {
+    let cfg = config(r#"{"reloadSpreadMs": 20000}"#);
+    let mut slots = Vec::new();
+    for seed in 0..500 {
+        let mut m = Recovery::new(
+            &cfg,
+            Start {
+                seed,
+                ..start(OriginalMethod::Safe, None)
+            },
+        );
+        let due = m.next_deadline().unwrap();
+        let probe = m.handle(due, Event::Tick).probe.unwrap();
+        let ok = ProbeResult::Answered {
+            status: 200,
+            retry_after: None,
+            our_error_page: false,
+        };
+        let e = m.handle(
+            due,
+            Event::ProbeFinished {
+                id: probe.id,
+                result: ok,
+            },
+        );
+        assert!(e.announce_recovery, "the verifying tab tells the others");
+        assert_eq!(view(&m, due, Locale::En).state, State::Reloading);
+        let reload_at = m.next_deadline().unwrap();
+        assert!(reload_at >= due && reload_at <= due + 20_000);
+        if reload_at > due {
+            assert!(!e.reload, "no reload before the slot");
+            assert!(m.handle(reload_at, Event::Tick).reload);
+        }
+        slots.push((reload_at - due) / 1000);
+    }
+    // Every second of the window gets some of the crowd; none gets most of it.
+    for second in 0..20 {
+        let n = slots.iter().filter(|s| **s == second).count();
+        assert!((5..=60).contains(&n), "second {second}: {n} reloads");
+    }
+}
+
+#[test]
+fn followers_never_probe_and_reload_on_the_leaders_word() {
+    let mut m = Recovery::new(
+        &config(r#"{"reloadSpreadMs": 5000}"#),
+        start(OriginalMethod::Safe, None),
+    );
+    let _ = m.handle(T0, Event::LeadershipChanged { leader: false });
+    assert_eq!(view(&m, T0, Locale::En).state, State::Following);
+    assert!(drive(&mut m, T0, T0 + 600_000, 10, &down).probes.is_empty());
+    let e = m.handle(T0 + 600_000, Event::PeerSawRecovery);
+    assert!(!e.announce_recovery && e.probe.is_none());
+    let at = m.next_deadline().unwrap();
+    assert!(at <= T0 + 605_000);
+    assert!(e.reload || m.handle(at, Event::Tick).reload);
+
+    // After a POST, the leader's word only offers the reload.
+    let mut m = Recovery::new(&Config::default(), start(OriginalMethod::Unsafe, None));
+    let _ = m.handle(T0, Event::LeadershipChanged { leader: false });
+    let _ = m.handle(T0 + 1_000, Event::PeerSawRecovery);
+    assert_eq!(m.phase(), Phase::Manual);
+}
+
+#[test]
+fn a_follower_that_becomes_leader_takes_over_probing() {
+    let mut m = Recovery::new(&Config::default(), start(OriginalMethod::Safe, None));
+    // Being confirmed as leader at start keeps the schedule.
+    assert_eq!(
+        m.handle(T0, Event::LeadershipChanged { leader: true }),
+        Effects::default()
+    );
+    assert!(m.next_deadline().is_some());
+    let _ = m.handle(T0, Event::LeadershipChanged { leader: false });
+    assert_eq!(m.next_deadline(), None);
+    // The leading tab was closed: this one probes at once.
+    let e = m.handle(T0 + 30_000, Event::LeadershipChanged { leader: true });
+    assert!(e.probe.is_some());
+}

@@ -1,44 +1,24 @@
 //! The browser shell in real Chromium (wasm-bindgen-test, run by `wasm-pack test --headless --chrome`).
 #![cfg(target_arch = "wasm32")]
 
+mod support;
+
 use gateway_doctor::mount;
+use support::*;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
 fn fresh_root() -> Element {
-    let document = web_sys::window().unwrap().document().unwrap();
-    let root = document.create_element("div").unwrap();
-    document.body().unwrap().append_child(&root).unwrap();
+    let root = document().create_element("div").unwrap();
+    document().body().unwrap().append_child(&root).unwrap();
     root
 }
 
-fn json(text: &str) -> JsValue {
-    js_sys::JSON::parse(text).unwrap()
-}
-
-fn part(root: &Element, name: &str) -> Element {
-    root.query_selector(&["[data-gd=\"", name, "\"]"].concat())
-        .unwrap()
-        .unwrap_or_else(|| panic!("no [data-gd={name}]"))
-}
-
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    JsFuture::from(promise).await.unwrap();
-}
-
-/// The page info nginx injects for a POST: the widget must never reload by itself.
 fn after_post() -> JsValue {
-    json(r#"{"request": "POST /checkout HTTP/1.1"}"#)
+    json(AFTER_POST)
 }
 
 #[wasm_bindgen_test]

@@ -8,6 +8,9 @@ use super::json::Json;
 use super::messages::Locale;
 use super::text::push_decimal;
 
+/// See [`Config::reload_spread_ms`].
+pub const DEFAULT_RELOAD_SPREAD_MS: u64 = 0;
+
 /// Everything the logic needs, already checked.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
@@ -20,6 +23,9 @@ pub struct Config {
     pub health_url: Option<String>,
     /// Forces the language instead of negotiating it from the browser.
     pub locale: Option<Locale>,
+    /// Once the site is back, each tab reloads at a random moment within this window, so the
+    /// recovering server receives the waiting crowd gradually (≈ waiting tabs ÷ spare req/s).
+    pub reload_spread_ms: u64,
 }
 
 impl Default for Config {
@@ -34,6 +40,7 @@ impl Default for Config {
             probe_timeout_ms: 8_000,
             health_url: None,
             locale: None,
+            reload_spread_ms: DEFAULT_RELOAD_SPREAD_MS,
         }
     }
 }
@@ -118,6 +125,7 @@ pub fn config_from_json(raw: &Json) -> (Config, Vec<Warning>) {
     for (key, value) in entries {
         match key.as_str() {
             "retry" => v.retry(value, &mut config),
+            "reloadSpreadMs" => v.millis(key, value, 0, 600_000, &mut config.reload_spread_ms),
             "probeTimeoutMs" => v.millis(key, value, 1_000, 60_000, &mut config.probe_timeout_ms),
             "healthUrl" => {
                 if let Some(path) = v.string(key, value) {

@@ -8,6 +8,7 @@ use super::backoff::RetrySchedule;
 use super::config::Config;
 use super::request::OriginalMethod;
 use super::retry_after::parse_retry_after;
+use super::rng::Rng;
 
 /// How long the page may sit in "reloading" before we assume the navigation did not happen and
 /// hand the visitor a button instead.
@@ -73,6 +74,12 @@ pub enum Event<'a> {
     },
     /// The visitor pressed the widget's button ("Check now", or "Reload page" once the site is back).
     ButtonPressed,
+    /// This tab became (or stopped being) the one tab of the site that probes for all of them.
+    LeadershipChanged {
+        leader: bool,
+    },
+    /// The leading tab verified that the site is back.
+    PeerSawRecovery,
 }
 
 /// What the shell must do now. The timer is not here: after every call the shell re-arms its one
@@ -84,6 +91,8 @@ pub struct Effects {
     pub cancel_probe: bool,
     pub probe: Option<Probe>,
     pub reload: bool,
+    /// Tell the site's other tabs that the site is back (this tab verified it).
+    pub announce_recovery: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,7 +105,12 @@ pub enum Phase {
         probe: Probe,
         started_at: u64,
     },
-    /// Verified back; the reload was requested at this instant.
+    /// Verified back; the reload waits for this tab's slot in the stagger window, so a crowd of
+    /// waiting visitors does not arrive in the same second and knock the server over again.
+    Recovered {
+        reload_at: u64,
+    },
+    /// The reload was requested at this instant.
     Reloading {
         since: u64,
     },
@@ -109,7 +123,11 @@ pub enum Phase {
 #[derive(Clone, Debug)]
 pub struct Recovery {
     schedule: RetrySchedule,
+    stagger: Rng,
+    reload_spread_ms: u64,
     phase: Phase,
+    /// Only the leading tab of a site probes; followers wait for its word.
+    leader: bool,
     visible: bool,
     online: bool,
     method: OriginalMethod,
@@ -133,6 +151,10 @@ impl Recovery {
         let first = start.now_ms + schedule.next().unwrap_or(0);
         Recovery {
             schedule,
+            // A different stream from the schedule's, so the slot does not depend on the retry count.
+            stagger: Rng::new(start.seed ^ 0x5DEE_CE66_D1CE_5EED),
+            reload_spread_ms: config.reload_spread_ms,
+            leader: true,
             phase: Phase::Waiting {
                 next_probe_at: first.max(not_before),
             },
@@ -153,9 +175,13 @@ impl Recovery {
         self.phase
     }
 
-    /// Automatic checks are suspended: a hidden tab or no network link.
+    /// Automatic checks are suspended: a hidden tab, no network link, or another tab leads.
     pub fn is_paused(&self) -> bool {
-        !self.visible || !self.online
+        !self.visible || !self.online || !self.leader
+    }
+
+    pub fn is_leader(&self) -> bool {
+        self.leader
     }
 
     pub fn is_visible(&self) -> bool {
@@ -182,6 +208,7 @@ impl Recovery {
             Phase::Waiting { next_probe_at } if !self.is_paused() => Some(next_probe_at),
             Phase::Waiting { .. } => None,
             Phase::Checking { started_at, .. } => Some(started_at + self.probe_timeout_ms),
+            Phase::Recovered { reload_at } => Some(reload_at),
             Phase::Reloading { since } => Some(since + RELOAD_FALLBACK_MS),
             Phase::Manual | Phase::Stopped => None,
         }
@@ -220,14 +247,48 @@ impl Recovery {
                 }
                 _ => Effects::default(),
             },
+            Event::LeadershipChanged { leader } => {
+                // Taking over from a tab that left: its schedule is lost, so check at once. The
+                // first grant of leadership at start changes nothing.
+                let took_over = leader && !self.leader;
+                self.leader = leader;
+                if took_over {
+                    self.resume_if_due(now_ms)
+                } else {
+                    Effects::default()
+                }
+            }
+            Event::PeerSawRecovery => match self.phase {
+                Phase::Waiting { .. } | Phase::Stopped => self.site_is_back(now_ms),
+                Phase::Checking { .. } => {
+                    let mut effects = self.site_is_back(now_ms);
+                    effects.cancel_probe = true;
+                    effects
+                }
+                _ => Effects::default(),
+            },
         }
+    }
+
+    /// The site answered (or the leading tab saw it answer): reload in this tab's slot, or hand the
+    /// decision to the visitor when repeating the original request would not be safe.
+    fn site_is_back(&mut self, now_ms: u64) -> Effects {
+        if !self.method.allows_auto_reload() {
+            self.phase = Phase::Manual;
+            return Effects::default();
+        }
+        self.phase = Phase::Recovered {
+            reload_at: now_ms + self.stagger.between(0, self.reload_spread_ms),
+        };
+        self.tick(now_ms)
     }
 
     /// Probe at once when the tab becomes visible or the link returns, as a visitor coming back
     /// would otherwise wait out a long backoff for nothing. The floor still holds.
     fn resume_if_due(&mut self, now_ms: u64) -> Effects {
+        let paused = self.is_paused();
         if let Phase::Waiting { next_probe_at } = &mut self.phase {
-            if !self.visible || !self.online {
+            if paused {
                 return Effects::default();
             }
             *next_probe_at = (*next_probe_at).min(now_ms).max(self.not_before);
@@ -251,6 +312,13 @@ impl Recovery {
                 let mut effects = self.probe_finished(now_ms, probe.target, ProbeResult::TimedOut);
                 effects.cancel_probe = true;
                 effects
+            }
+            Phase::Recovered { reload_at } if now_ms >= reload_at => {
+                self.phase = Phase::Reloading { since: now_ms };
+                Effects {
+                    reload: true,
+                    ..Effects::default()
+                }
             }
             Phase::Reloading { since } if now_ms >= since + RELOAD_FALLBACK_MS => {
                 self.phase = Phase::Manual;
@@ -298,17 +366,10 @@ impl Recovery {
             return match target {
                 // Health says yes; the page itself must say so too before anyone reloads.
                 ProbeTarget::Health => self.send_probe(now_ms, ProbeTarget::Page),
-                ProbeTarget::Page if self.method.allows_auto_reload() => {
-                    self.phase = Phase::Reloading { since: now_ms };
-                    Effects {
-                        reload: true,
-                        ..Effects::default()
-                    }
-                }
-                ProbeTarget::Page => {
-                    self.phase = Phase::Manual;
-                    Effects::default()
-                }
+                ProbeTarget::Page => Effects {
+                    announce_recovery: true,
+                    ..self.site_is_back(now_ms)
+                },
             };
         }
         if let ProbeResult::Answered {

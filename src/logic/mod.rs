@@ -5,6 +5,7 @@
 
 pub mod backoff;
 pub mod config;
+pub mod election;
 pub mod json;
 pub mod machine;
 pub mod messages;

@@ -11,6 +11,8 @@ pub enum State {
     Checking,
     PausedHidden,
     PausedOffline,
+    /// Another tab of this site is checking; this one reloads when that tab sees the site back.
+    Following,
     Reloading,
     Manual,
     Stopped,
@@ -23,6 +25,7 @@ impl State {
             State::Checking => "checking",
             State::PausedHidden => "paused-hidden",
             State::PausedOffline => "paused-offline",
+            State::Following => "following",
             State::Reloading => "reloading",
             State::Manual => "manual",
             State::Stopped => "stopped",
@@ -50,12 +53,17 @@ pub fn view(machine: &Recovery, now_ms: u64, locale: Locale) -> View {
         Phase::Waiting { .. } if !machine.is_visible() => {
             (State::PausedHidden, Message::StatusPausedHidden)
         }
+        Phase::Waiting { .. } if !machine.is_leader() => {
+            (State::Following, Message::StatusFollowing)
+        }
         Phase::Waiting { .. } if floor.is_some() => {
             (State::Waiting, Message::StatusWaitingRetryAfter)
         }
         Phase::Waiting { .. } => (State::Waiting, Message::StatusWaiting),
         Phase::Checking { .. } => (State::Checking, Message::StatusChecking),
-        Phase::Reloading { .. } => (State::Reloading, Message::StatusRecovered),
+        Phase::Recovered { .. } | Phase::Reloading { .. } => {
+            (State::Reloading, Message::StatusRecovered)
+        }
         Phase::Manual => (State::Manual, Message::StatusManual),
         Phase::Stopped => (State::Stopped, Message::StatusStopped),
     };

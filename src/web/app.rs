@@ -10,6 +10,7 @@ use web_sys::{AbortController, Document, Element, EventTarget, VisibilityState, 
 use super::dom::{element, set_attribute_if_changed, set_flag, set_text};
 use super::page::PageInfo;
 use super::probe::{self, Answer};
+use super::tabs::{self, Tabs};
 use crate::logic::config::Config;
 use crate::logic::machine::{Effects, Event, ProbeResult, ProbeTarget, Recovery, Start};
 use crate::logic::messages::Locale;
@@ -24,9 +25,9 @@ struct Widget {
     button: Element,
 }
 
-struct App {
+pub struct App {
     window: Window,
-    machine: Recovery,
+    pub machine: Recovery,
     locale: Locale,
     page_url: String,
     health_url: Option<String>,
@@ -35,11 +36,12 @@ struct App {
     tick: Option<js_sys::Function>,
     timer: Option<i32>,
     in_flight: Option<AbortController>,
+    pub tabs: Tabs,
 }
 
-type Shared = Rc<RefCell<App>>;
+pub type Shared = Rc<RefCell<App>>;
 
-fn now_ms() -> u64 {
+pub fn now_ms() -> u64 {
     js_sys::Date::now() as u64
 }
 
@@ -91,16 +93,24 @@ pub fn start(root: Element, config: Config, page: PageInfo) -> Result<(), JsValu
         tick: None,
         timer: None,
         in_flight: None,
+        tabs: Tabs::default(),
     }));
 
     let tick = callback(&app, |_| Some(Event::Tick));
     app.borrow_mut().tick = Some(tick.unchecked_into());
-    let doc = document.clone();
-    listen(&document, "visibilitychange", &app, move |_| {
-        Some(Event::VisibilityChanged {
-            visible: is_visible(&doc),
+    let on_visibility = {
+        let app = app.clone();
+        let document = document.clone();
+        Closure::<dyn FnMut()>::new(move || {
+            let visible = is_visible(&document);
+            dispatch(&app, Event::VisibilityChanged { visible });
+            if !visible {
+                tabs::step_down(&app);
+            }
         })
-    })?;
+        .into_js_value()
+    };
+    document.add_event_listener_with_callback("visibilitychange", on_visibility.unchecked_ref())?;
     listen(&window, "online", &app, |_| {
         Some(Event::ConnectivityChanged { online: true })
     })?;
@@ -108,6 +118,7 @@ pub fn start(root: Element, config: Config, page: PageInfo) -> Result<(), JsValu
         Some(Event::ConnectivityChanged { online: false })
     })?;
     listen(&button, "click", &app, |_| Some(Event::ButtonPressed))?;
+    tabs::start(&app, seed);
     dispatch(&app, Event::Tick);
     Ok(())
 }
@@ -183,7 +194,7 @@ fn listen(
 }
 
 /// Feeds one event to the machine, carries out the effects, redraws and re-arms the timer.
-fn dispatch(app: &Shared, event: Event) {
+pub fn dispatch(app: &Shared, event: Event) {
     let now = now_ms();
     let effects = app.borrow_mut().machine.handle(now, event);
     carry_out(app, effects);
@@ -227,8 +238,14 @@ fn carry_out(app: &Shared, effects: Effects) {
             dispatch(&app, Event::ProbeFinished { id: p.id, result });
         });
     }
+    let window = a.window.clone();
+    // Released before announcing: posting to the channel borrows the app again.
+    drop(a);
+    if effects.announce_recovery {
+        tabs::announce_recovery(app);
+    }
     if effects.reload {
-        let _ = a.window.location().reload();
+        let _ = window.location().reload();
     }
 }
 

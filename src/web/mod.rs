@@ -6,6 +6,7 @@ mod app;
 mod dom;
 mod js_value;
 mod probe;
+mod tabs;
 
 use wasm_bindgen::prelude::*;
 

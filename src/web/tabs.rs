@@ -1,0 +1,176 @@
+//! One prober per browser: the site's tabs elect a leader and share the news that the site is back.
+//!
+//! Web Locks where available (secure contexts): the tab holding the lock leads; queued tabs take
+//! over the moment it closes, reloads or steps down. Otherwise a heartbeat election over
+//! BroadcastChannel (`logic::election`). With neither, every tab probes for itself.
+//! A hidden leader steps down so that a visible tab probes instead.
+
+use js_sys::{Function, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{BroadcastChannel, MessageEvent};
+
+use super::app::{dispatch, now_ms, Shared};
+use crate::logic::election::{parse_heartbeat, Election, HEARTBEAT_MS};
+use crate::logic::machine::Event;
+use crate::logic::text::push_decimal;
+
+const CHANNEL: &str = "gateway-doctor";
+const LOCK: &str = "gateway-doctor-prober";
+const RECOVERED: &str = "recovered";
+
+#[derive(Default)]
+pub struct Tabs {
+    channel: Option<BroadcastChannel>,
+    /// Resolving it releases the Web Lock this tab holds.
+    release_lock: Option<Function>,
+    /// The BroadcastChannel election, when Web Locks are missing.
+    election: Option<Election>,
+}
+
+fn has_global(name: &str) -> bool {
+    Reflect::has(&js_sys::global(), &JsValue::from_str(name)).unwrap_or(false)
+}
+
+fn web_locks() -> Option<(JsValue, Function)> {
+    let navigator = web_sys::window()?.navigator();
+    let locks = Reflect::get(&navigator, &JsValue::from_str("locks")).ok()?;
+    if !locks.is_object() {
+        return None;
+    }
+    let request = Reflect::get(&locks, &JsValue::from_str("request")).ok()?;
+    Some((locks, request.dyn_into().ok()?))
+}
+
+/// Starts coordinating. Called once, after the app exists.
+pub fn start(app: &Shared, seed: u64) {
+    let channel = if has_global("BroadcastChannel") {
+        BroadcastChannel::new(CHANNEL).ok()
+    } else {
+        None
+    };
+    if let Some(channel) = &channel {
+        let receiver = app.clone();
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            on_message(&receiver, e.data().as_string().unwrap_or_default());
+        })
+        .into_js_value();
+        channel.set_onmessage(Some(on_message.unchecked_ref()));
+    }
+    let uses_locks = web_locks().is_some();
+    let election = (!uses_locks && channel.is_some()).then(|| Election::new(seed >> 11));
+    let has_election = election.is_some();
+    {
+        let mut a = app.borrow_mut();
+        a.tabs = Tabs {
+            channel,
+            release_lock: None,
+            election,
+        };
+    }
+    if uses_locks {
+        request_lock(app, true);
+    } else if has_election {
+        let beat = app.clone();
+        let beat_fn = Closure::<dyn FnMut()>::new(move || heartbeat(&beat)).into_js_value();
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_interval_with_callback_and_timeout_and_arguments_0(
+                beat_fn.unchecked_ref(),
+                HEARTBEAT_MS as i32,
+            );
+        }
+        heartbeat(app);
+    }
+}
+
+fn on_message(app: &Shared, message: String) {
+    if message == RECOVERED {
+        dispatch(app, Event::PeerSawRecovery);
+    } else if let Some(id) = parse_heartbeat(&message) {
+        let changed = {
+            let mut a = app.borrow_mut();
+            let now = now_ms();
+            let Some(election) = a.tabs.election.as_mut() else {
+                return;
+            };
+            election.heard(id, now);
+            let leader = election.is_leader(now);
+            (leader != a.machine.is_leader()).then_some(leader)
+        };
+        if let Some(leader) = changed {
+            dispatch(app, Event::LeadershipChanged { leader });
+        }
+    }
+}
+
+/// Every tab, every [`HEARTBEAT_MS`]: re-evaluate the election; a visible leader announces itself.
+fn heartbeat(app: &Shared) {
+    let (changed, message) = {
+        let a = app.borrow();
+        let Some(election) = a.tabs.election.as_ref() else {
+            return;
+        };
+        let now = now_ms();
+        let leader = election.is_leader(now) && a.machine.is_visible();
+        let mut message = String::from("lead:");
+        push_decimal(&mut message, election.id());
+        (
+            (leader != a.machine.is_leader()).then_some(leader),
+            leader.then_some(message),
+        )
+    };
+    if let Some(message) = message {
+        post(app, &message);
+    }
+    if let Some(leader) = changed {
+        dispatch(app, Event::LeadershipChanged { leader });
+    }
+}
+
+fn post(app: &Shared, message: &str) {
+    if let Some(channel) = &app.borrow().tabs.channel {
+        let _ = channel.post_message(&JsValue::from_str(message));
+    }
+}
+
+/// Tells the site's other tabs that it is back.
+pub fn announce_recovery(app: &Shared) {
+    post(app, RECOVERED);
+}
+
+/// The tab went to the background: a hidden leader would pause and starve its followers, so it
+/// hands the lock to the next tab in the queue and queues up again behind it.
+pub fn step_down(app: &Shared) {
+    let release = app.borrow_mut().tabs.release_lock.take();
+    if let Some(release) = release {
+        let _ = release.call0(&JsValue::UNDEFINED);
+        dispatch(app, Event::LeadershipChanged { leader: false });
+        request_lock(app, false);
+    }
+}
+
+/// Asks for the prober lock. With `if_available`, a busy lock makes this tab a follower at once,
+/// and it then waits in the queue; the lock is held until [`step_down`] or the page goes away.
+fn request_lock(app: &Shared, if_available: bool) {
+    let Some((locks, request)) = web_locks() else {
+        return;
+    };
+    let options = Object::new();
+    if if_available {
+        let _ = Reflect::set(&options, &JsValue::from_str("ifAvailable"), &JsValue::TRUE);
+    }
+    let app = app.clone();
+    let granted = Closure::once_into_js(move |lock: JsValue| -> JsValue {
+        if lock.is_null() {
+            dispatch(&app, Event::LeadershipChanged { leader: false });
+            request_lock(&app, false);
+            return JsValue::UNDEFINED;
+        }
+        let held = Promise::new(&mut |resolve, _| {
+            app.borrow_mut().tabs.release_lock = Some(resolve);
+        });
+        dispatch(&app, Event::LeadershipChanged { leader: true });
+        held.into()
+    });
+    let _ = request.call3(&locks, &JsValue::from_str(LOCK), &options, &granted);
+}

@@ -1,0 +1,29 @@
+//! A hidden tab sends no probes and checks at once when it is visible again (real Chromium).
+#![cfg(target_arch = "wasm32")]
+
+mod support;
+
+use support::*;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen_test]
+async fn a_hidden_tab_does_not_probe() {
+    // Short delays: a visible tab would probe several times in the window below.
+    let root = mounted(
+        r#"{"retry": {"initialDelayMs": 250, "maxDelayMs": 1000}}"#,
+        AFTER_POST,
+    );
+    set_visibility("hidden");
+    wait_for_state(&root, "paused-hidden").await;
+    let before = probes_sent();
+    sleep(3_000).await;
+    assert_eq!(probes_sent(), before, "a hidden tab sent probes");
+    assert_eq!(state(&root), "paused-hidden");
+
+    set_visibility("visible");
+    assert_eq!(state(&root), "checking", "visible again: one check at once");
+    wait_for_state(&root, "manual").await;
+    assert_eq!(probes_sent(), before + 1);
+}
