@@ -440,3 +440,28 @@ fn a_follower_that_becomes_leader_takes_over_probing() {
     let e = m.handle(T0 + 30_000, Event::LeadershipChanged { leader: true });
     assert!(e.probe.is_some());
 }
+
+#[test]
+fn a_missing_health_endpoint_falls_back_to_the_page() {
+    let mut m = Recovery::new(
+        &config(r#"{"healthUrl": "/nope"}"#),
+        start(OriginalMethod::Safe, None),
+    );
+    let world = |now: u64, target| match target {
+        ProbeTarget::Health => ProbeResult::Answered {
+            status: 404,
+            retry_after: None,
+            our_error_page: false,
+        },
+        ProbeTarget::Page if now < T0 + 30_000 => down(now, target),
+        ProbeTarget::Page => ProbeResult::Answered {
+            status: 200,
+            retry_after: None,
+            our_error_page: false,
+        },
+    };
+    let run = drive(&mut m, T0, T0 + 600_000, 10, &world);
+    assert_eq!(run.probes[0].1, ProbeTarget::Health);
+    assert!(run.probes[1..].iter().all(|(_, t)| *t == ProbeTarget::Page));
+    assert!(run.reload_at.unwrap() >= T0 + 30_000);
+}

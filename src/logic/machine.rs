@@ -354,6 +354,14 @@ impl Recovery {
     }
 
     fn probe_finished(&mut self, now_ms: u64, target: ProbeTarget, result: ProbeResult) -> Effects {
+        if let (ProbeTarget::Health, ProbeResult::Answered { status, .. }) = (target, result) {
+            if matches!(status, 404 | 405 | 410 | 501) {
+                // No such endpoint (a config mistake): waiting on it would never end. Something
+                // answered, so check the page itself now and from here on.
+                self.health_probe = false;
+                return self.send_probe(now_ms, ProbeTarget::Page);
+            }
+        }
         let up = match result {
             ProbeResult::Answered {
                 status,
