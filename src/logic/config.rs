@@ -9,7 +9,7 @@ use super::messages::Locale;
 use super::text::push_decimal;
 
 /// See [`Config::reload_spread_ms`].
-pub const DEFAULT_RELOAD_SPREAD_MS: u64 = 0;
+pub const DEFAULT_RELOAD_SPREAD_MS: u64 = 2_000;
 
 /// Everything the logic needs, already checked.
 #[derive(Clone, Debug, PartialEq)]
@@ -33,7 +33,9 @@ impl Default for Config {
         Config {
             backoff: Backoff {
                 initial_delay_ms: 1_000,
-                max_delay_ms: 10_000,
+                // Probes of the gateway's micro-cached health endpoint cost the application nothing,
+                // so the cap is short: a visible tab notices recovery within a few seconds.
+                max_delay_ms: 4_000,
                 jitter: Jitter::Full,
             },
             give_up_after_ms: 60 * 60 * 1000,

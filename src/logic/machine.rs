@@ -91,8 +91,21 @@ pub struct Effects {
     pub cancel_probe: bool,
     pub probe: Option<Probe>,
     pub reload: bool,
-    /// Tell the site's other tabs that the site is back (this tab verified it).
+    /// Tell the site's other tabs that the site is back (this tab verified it and reloads now).
     pub announce_recovery: bool,
+    /// Ask for, or give up, the role of the site's one probing tab.
+    pub leadership: Option<Leadership>,
+}
+
+/// What the shell does with the cross-tab prober lock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Leadership {
+    /// Request it (Web Locks: `ifAvailable`, then queue). Without any cross-tab channel the shell
+    /// answers at once with `LeadershipChanged { leader: true }`.
+    Seek,
+    /// Release it, or leave the queue. A hidden tab must not hold it: it would not probe, and the
+    /// visible tabs queued behind it would wait for nothing.
+    Resign,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -128,6 +141,10 @@ pub struct Recovery {
     phase: Phase,
     /// Only the leading tab of a site probes; followers wait for its word.
     leader: bool,
+    /// The machine has asked for leadership and not given it up since.
+    seeking: bool,
+    /// The health endpoint said yes: the next probe, at this tab's stagger slot, checks the page.
+    verify_next: bool,
     visible: bool,
     online: bool,
     method: OriginalMethod,
@@ -155,6 +172,8 @@ impl Recovery {
             stagger: Rng::new(start.seed ^ 0x5DEE_CE66_D1CE_5EED),
             reload_spread_ms: config.reload_spread_ms,
             leader: true,
+            seeking: false,
+            verify_next: false,
             phase: Phase::Waiting {
                 next_probe_at: first.max(not_before),
             },
@@ -215,6 +234,20 @@ impl Recovery {
     }
 
     pub fn handle(&mut self, now_ms: u64, event: Event) -> Effects {
+        let mut effects = self.handle_event(now_ms, event);
+        // Only a visible tab may lead: seek the role when visible, give it up when hidden.
+        if self.visible && !self.seeking {
+            self.seeking = true;
+            effects.leadership = Some(Leadership::Seek);
+        } else if !self.visible && self.seeking {
+            self.seeking = false;
+            self.leader = false;
+            effects.leadership = Some(Leadership::Resign);
+        }
+        effects
+    }
+
+    fn handle_event(&mut self, now_ms: u64, event: Event) -> Effects {
         match event {
             Event::Tick => self.tick(now_ms),
             Event::ProbeFinished { id, result } => match self.phase {
@@ -253,15 +286,16 @@ impl Recovery {
                 let took_over = leader && !self.leader;
                 self.leader = leader;
                 if took_over {
-                    self.resume_if_due(now_ms)
+                    self.tick(now_ms)
                 } else {
                     Effects::default()
                 }
             }
+            // The leading tab reloads now, in its own stagger slot: its followers go with it.
             Event::PeerSawRecovery => match self.phase {
-                Phase::Waiting { .. } | Phase::Stopped => self.site_is_back(now_ms),
+                Phase::Waiting { .. } | Phase::Stopped => self.site_is_back(now_ms, false),
                 Phase::Checking { .. } => {
-                    let mut effects = self.site_is_back(now_ms);
+                    let mut effects = self.site_is_back(now_ms, false);
                     effects.cancel_probe = true;
                     effects
                 }
@@ -270,17 +304,23 @@ impl Recovery {
         }
     }
 
-    /// The site answered (or the leading tab saw it answer): reload in this tab's slot, or hand the
-    /// decision to the visitor when repeating the original request would not be safe.
-    fn site_is_back(&mut self, now_ms: u64) -> Effects {
+    /// The site is back: reload (in a fresh stagger slot unless this tab already waited for one),
+    /// or hand the decision to the visitor when repeating the original request would not be safe.
+    /// A `Retry-After` floor still holds, whoever saw the site come back.
+    fn site_is_back(&mut self, now_ms: u64, stagger: bool) -> Effects {
         if !self.method.allows_auto_reload() {
             self.phase = Phase::Manual;
             return Effects::default();
         }
+        let slot = if stagger { self.stagger_slot() } else { 0 };
         self.phase = Phase::Recovered {
-            reload_at: now_ms + self.stagger.between(0, self.reload_spread_ms),
+            reload_at: (now_ms + slot).max(self.not_before),
         };
         self.tick(now_ms)
+    }
+
+    fn stagger_slot(&mut self) -> u64 {
+        self.stagger.between(0, self.reload_spread_ms)
     }
 
     /// Probe at once when the tab becomes visible or the link returns, as a visitor coming back
@@ -304,7 +344,12 @@ impl Recovery {
                     self.phase = Phase::Stopped;
                     return Effects::default();
                 }
-                self.send_probe(now_ms, self.first_target())
+                let target = if self.verify_next {
+                    ProbeTarget::Page
+                } else {
+                    self.first_target()
+                };
+                self.send_probe(now_ms, target)
             }
             Phase::Checking { probe, started_at }
                 if now_ms >= started_at + self.probe_timeout_ms =>
@@ -317,6 +362,8 @@ impl Recovery {
                 self.phase = Phase::Reloading { since: now_ms };
                 Effects {
                     reload: true,
+                    // Followers reload with their leader: their slot is the leader's slot.
+                    announce_recovery: self.leader,
                     ..Effects::default()
                 }
             }
@@ -370,14 +417,23 @@ impl Recovery {
             } => is_recovered(target, status, our_error_page),
             ProbeResult::Failed | ProbeResult::TimedOut => false,
         };
+        let verified_in_slot = target == ProbeTarget::Page && self.verify_next;
+        self.verify_next = false;
         if up {
             return match target {
-                // Health says yes; the page itself must say so too before anyone reloads.
-                ProbeTarget::Health => self.send_probe(now_ms, ProbeTarget::Page),
-                ProbeTarget::Page => Effects {
-                    announce_recovery: true,
-                    ..self.site_is_back(now_ms)
-                },
+                // Health says yes (and says it to every waiting tab in the same second, through the
+                // gateway's micro-cache). The page itself must say so too before anyone reloads;
+                // that check waits for this tab's stagger slot, so the crowd's checks and reloads
+                // reach the recovering server spread out, not at once.
+                ProbeTarget::Health => {
+                    self.verify_next = true;
+                    let slot = self.stagger_slot();
+                    self.phase = Phase::Waiting {
+                        next_probe_at: (now_ms + slot).max(self.not_before),
+                    };
+                    self.tick(now_ms)
+                }
+                ProbeTarget::Page => self.site_is_back(now_ms, !verified_in_slot),
             };
         }
         if let ProbeResult::Answered {

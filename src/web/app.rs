@@ -98,19 +98,12 @@ pub fn start(root: Element, config: Config, page: PageInfo) -> Result<(), JsValu
 
     let tick = callback(&app, |_| Some(Event::Tick));
     app.borrow_mut().tick = Some(tick.unchecked_into());
-    let on_visibility = {
-        let app = app.clone();
-        let document = document.clone();
-        Closure::<dyn FnMut()>::new(move || {
-            let visible = is_visible(&document);
-            dispatch(&app, Event::VisibilityChanged { visible });
-            if !visible {
-                tabs::step_down(&app);
-            }
+    let doc = document.clone();
+    listen(&document, "visibilitychange", &app, move |_| {
+        Some(Event::VisibilityChanged {
+            visible: is_visible(&doc),
         })
-        .into_js_value()
-    };
-    document.add_event_listener_with_callback("visibilitychange", on_visibility.unchecked_ref())?;
+    })?;
     listen(&window, "online", &app, |_| {
         Some(Event::ConnectivityChanged { online: true })
     })?;
@@ -243,6 +236,9 @@ fn carry_out(app: &Shared, effects: Effects) {
     drop(a);
     if effects.announce_recovery {
         tabs::announce_recovery(app);
+    }
+    if let Some(request) = effects.leadership {
+        tabs::carry_out(app, request);
     }
     if effects.reload {
         let _ = window.location().reload();

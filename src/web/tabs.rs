@@ -1,9 +1,10 @@
 //! One prober per browser: the site's tabs elect a leader and share the news that the site is back.
 //!
-//! Web Locks where available (secure contexts): the tab holding the lock leads; queued tabs take
-//! over the moment it closes, reloads or steps down. Otherwise a heartbeat election over
-//! BroadcastChannel (`logic::election`). With neither, every tab probes for itself.
-//! A hidden leader steps down so that a visible tab probes instead.
+//! The machine decides when this tab seeks or resigns the role (`Effects::leadership`: only a
+//! visible tab may lead); this module carries that out. Web Locks where available (secure
+//! contexts): the tab holding the lock leads; queued tabs take over the moment it closes, reloads
+//! or resigns. Otherwise a heartbeat election over BroadcastChannel (`logic::election`). With
+//! neither, every tab leads itself.
 
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
@@ -12,7 +13,7 @@ use web_sys::{BroadcastChannel, MessageEvent};
 
 use super::app::{dispatch, now_ms, Shared};
 use crate::logic::election::{parse_heartbeat, Election, HEARTBEAT_MS};
-use crate::logic::machine::Event;
+use crate::logic::machine::{Event, Leadership};
 use crate::logic::text::push_decimal;
 
 const CHANNEL: &str = "gateway-doctor";
@@ -24,6 +25,9 @@ pub struct Tabs {
     channel: Option<BroadcastChannel>,
     /// Resolving it releases the Web Lock this tab holds.
     release_lock: Option<Function>,
+    /// Bumped on every resignation: a lock granted to an older request is handed straight back.
+    lock_generation: u32,
+    uses_locks: bool,
     /// The BroadcastChannel election, when Web Locks are missing.
     election: Option<Election>,
 }
@@ -64,13 +68,12 @@ pub fn start(app: &Shared, seed: u64) {
         let mut a = app.borrow_mut();
         a.tabs = Tabs {
             channel,
-            release_lock: None,
+            uses_locks,
             election,
+            ..Tabs::default()
         };
     }
-    if uses_locks {
-        request_lock(app, true);
-    } else if has_election {
+    if has_election {
         let beat = app.clone();
         let beat_fn = Closure::<dyn FnMut()>::new(move || heartbeat(&beat)).into_js_value();
         if let Some(window) = web_sys::window() {
@@ -138,20 +141,37 @@ pub fn announce_recovery(app: &Shared) {
     post(app, RECOVERED);
 }
 
-/// The tab went to the background: a hidden leader would pause and starve its followers, so it
-/// hands the lock to the next tab in the queue and queues up again behind it.
-pub fn step_down(app: &Shared) {
-    let release = app.borrow_mut().tabs.release_lock.take();
-    if let Some(release) = release {
-        let _ = release.call0(&JsValue::UNDEFINED);
-        dispatch(app, Event::LeadershipChanged { leader: false });
-        request_lock(app, false);
+/// Carries out the machine's leadership request. Must be called with no borrow of the app held.
+pub fn carry_out(app: &Shared, request: Leadership) {
+    let (uses_locks, has_election) = {
+        let a = app.borrow();
+        (a.tabs.uses_locks, a.tabs.election.is_some())
+    };
+    match request {
+        Leadership::Seek if uses_locks => {
+            let generation = app.borrow().tabs.lock_generation;
+            request_lock(app, true, generation);
+        }
+        // The heartbeat election answers on its own; a visible tab claims at once.
+        Leadership::Seek if has_election => heartbeat(app),
+        // Nobody to coordinate with: this tab leads itself.
+        Leadership::Seek => dispatch(app, Event::LeadershipChanged { leader: true }),
+        Leadership::Resign => {
+            let release = {
+                let mut a = app.borrow_mut();
+                a.tabs.lock_generation = a.tabs.lock_generation.wrapping_add(1);
+                a.tabs.release_lock.take()
+            };
+            if let Some(release) = release {
+                let _ = release.call0(&JsValue::UNDEFINED);
+            }
+        }
     }
 }
 
 /// Asks for the prober lock. With `if_available`, a busy lock makes this tab a follower at once,
-/// and it then waits in the queue; the lock is held until [`step_down`] or the page goes away.
-fn request_lock(app: &Shared, if_available: bool) {
+/// and it then waits in the queue; the lock is held until the tab resigns or the page goes away.
+fn request_lock(app: &Shared, if_available: bool, generation: u32) {
     let Some((locks, request)) = web_locks() else {
         return;
     };
@@ -161,9 +181,13 @@ fn request_lock(app: &Shared, if_available: bool) {
     }
     let app = app.clone();
     let granted = Closure::once_into_js(move |lock: JsValue| -> JsValue {
+        if app.borrow().tabs.lock_generation != generation {
+            // Resigned (went hidden) while this request waited: give the lock straight back.
+            return JsValue::UNDEFINED;
+        }
         if lock.is_null() {
             dispatch(&app, Event::LeadershipChanged { leader: false });
-            request_lock(&app, false);
+            request_lock(&app, false, generation);
             return JsValue::UNDEFINED;
         }
         let held = Promise::new(&mut |resolve, _| {

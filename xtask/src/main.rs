@@ -1,6 +1,7 @@
 //! `cargo xtask`: the project's automation, in Rust so it runs wherever cargo does (no Makefile, no shell
 //! scripts to keep portable). `cargo xtask help` lists the subcommands.
 
+mod bench;
 mod bootstrap;
 mod build;
 mod config;
@@ -29,6 +30,8 @@ commands:
   nginx-conf   --listen ADDR --upstream HOST:PORT --site DIR --out DIR [--extra FILE] [--snippet FILE]
                writes DIR/nginx.conf and prints its path; run it with
                nginx -p DIR -c DIR/nginx.conf -g 'daemon off;'
+  bench        recovery [--seed N] [--quick] [--out DIR] [--reload-spread-ms MS]
+               seeded simulation of 10,000 waiting tabs driving the real state machine
 ";
 
 fn main() -> ExitCode {
@@ -71,6 +74,13 @@ fn dispatch(command: Option<OsString>, rest: Vec<OsString>) -> Result<()> {
         }
         "upstream" => upstream::cmd(Args::parse(rest)?),
         "nginx-conf" => nginx::cmd(Args::parse(rest)?),
+        "bench" => {
+            let rest: Vec<String> = rest
+                .iter()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect();
+            bench::run(&rest).map_err(util::Error)
+        }
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
             Ok(())
