@@ -546,3 +546,44 @@ fn a_peers_word_does_not_override_this_pages_retry_after() {
     assert_eq!(m.next_deadline(), Some(T0 + 300_000));
     assert!(m.handle(T0 + 300_000, Event::Tick).reload);
 }
+
+#[test]
+fn a_crowded_server_widens_the_stagger_window() {
+    // Health keeps saying yes while the page keeps failing: the server is up but saturated.
+    let world = |_: u64, target| match target {
+        ProbeTarget::Health => ProbeResult::Answered {
+            status: 200,
+            retry_after: None,
+            our_error_page: false,
+        },
+        ProbeTarget::Page => ProbeResult::Answered {
+            status: 503,
+            retry_after: None,
+            our_error_page: true,
+        },
+    };
+    let mut m = Recovery::new(
+        &config(r#"{"healthUrl": "/h", "reloadSpreadMs": 2000}"#),
+        start(OriginalMethod::Safe, None),
+    );
+    let run = drive(&mut m, T0, T0 + 3_600_000, 10, &world);
+    let verifications: Vec<u64> = run
+        .probes
+        .iter()
+        .filter(|(_, t)| *t == ProbeTarget::Page)
+        .map(|(at, _)| *at)
+        .collect();
+    // Without feedback a tab would check the page every few seconds (~1,000 times an hour).
+    assert!(
+        verifications.len() < 150,
+        "{} page checks",
+        verifications.len()
+    );
+    let late_gaps: Vec<u64> = verifications
+        .windows(2)
+        .skip(20)
+        .map(|w| w[1] - w[0])
+        .collect();
+    let mean = late_gaps.iter().sum::<u64>() / late_gaps.len().max(1) as u64;
+    assert!(mean > 20_000, "mean gap {mean} ms");
+}

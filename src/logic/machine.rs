@@ -14,6 +14,11 @@ use super::rng::Rng;
 /// hand the visitor a button instead.
 pub const RELOAD_FALLBACK_MS: u64 = 10_000;
 
+/// The stagger window never grows beyond this, however crowded the server.
+pub const MAX_STAGGER_WINDOW_MS: u64 = 120_000;
+/// Once crowding is seen, the window starts from at least this (even if the configured spread is 0).
+pub const MIN_CROWDED_WINDOW_MS: u64 = 1_000;
+
 /// What the shell knows when the page mounts.
 #[derive(Clone, Debug)]
 pub struct Start<'a> {
@@ -145,6 +150,10 @@ pub struct Recovery {
     seeking: bool,
     /// The health endpoint said yes: the next probe, at this tab's stagger slot, checks the page.
     verify_next: bool,
+    /// Checks of the page that failed although health said yes: the server is up but saturated
+    /// by the returning crowd. Each one doubles this tab's stagger window, so the crowd spreads
+    /// itself until it fits the server's spare capacity (which no single tab can know).
+    crowded: u32,
     visible: bool,
     online: bool,
     method: OriginalMethod,
@@ -174,6 +183,7 @@ impl Recovery {
             leader: true,
             seeking: false,
             verify_next: false,
+            crowded: 0,
             phase: Phase::Waiting {
                 next_probe_at: first.max(not_before),
             },
@@ -320,7 +330,12 @@ impl Recovery {
     }
 
     fn stagger_slot(&mut self) -> u64 {
-        self.stagger.between(0, self.reload_spread_ms)
+        let window = self
+            .reload_spread_ms
+            .max(MIN_CROWDED_WINDOW_MS * u64::from(self.crowded > 0))
+            .saturating_mul(1 << self.crowded.min(8))
+            .min(MAX_STAGGER_WINDOW_MS);
+        self.stagger.between(0, window)
     }
 
     /// Probe at once when the tab becomes visible or the link returns, as a visitor coming back
@@ -419,6 +434,9 @@ impl Recovery {
         };
         let verified_in_slot = target == ProbeTarget::Page && self.verify_next;
         self.verify_next = false;
+        if verified_in_slot && !up {
+            self.crowded = self.crowded.saturating_add(1);
+        }
         if up {
             return match target {
                 // Health says yes (and says it to every waiting tab in the same second, through the
