@@ -5,8 +5,10 @@
 
 use super::backoff::{Backoff, Jitter};
 use super::json::Json;
-use super::messages::Locale;
+use super::messages::{text as message_text, Locale, Message};
+use super::status_page::{clean_text, StatusFormat};
 use super::text::push_decimal;
+use super::url::{is_email_address, is_http_url, is_https_url};
 
 /// See [`Config::reload_spread_ms`].
 pub const DEFAULT_RELOAD_SPREAD_MS: u64 = 2_000;
@@ -26,6 +28,20 @@ pub struct Config {
     /// Once the site is back, each tab reloads at a random moment within this window, so the
     /// recovering server receives the waiting crowd gradually (≈ waiting tabs ÷ spare req/s).
     pub reload_spread_ms: u64,
+    /// The site's status page JSON, read for the diagnosis.
+    pub status_page: Option<StatusPageConfig>,
+    /// Mirrors, other regions and CDN assets probed to tell the visitor's network from ours; a
+    /// mirror or region that answers is offered as a place to continue. At most [`MAX_ALTERNATES`].
+    pub alternates: Vec<Alternate>,
+    /// An `https` endpoint on someone else's infrastructure, probed to see whether the visitor's
+    /// internet works at all. Off unless configured: it tells that third party about the visit.
+    pub third_party: Option<String>,
+    pub support: Support,
+    pub operator: Operator,
+    /// The site's name as visitors know it; `None` shows the host name.
+    pub site_name: Option<String>,
+    /// The operator's own texts, replacing ours by message id in every language.
+    pub messages: Vec<(Message, String)>,
 }
 
 impl Default for Config {
@@ -43,6 +59,23 @@ impl Default for Config {
             health_url: None,
             locale: None,
             reload_spread_ms: DEFAULT_RELOAD_SPREAD_MS,
+            status_page: None,
+            alternates: Vec::new(),
+            third_party: None,
+            support: Support::default(),
+            operator: Operator::default(),
+            site_name: None,
+            messages: Vec::new(),
+        }
+    }
+}
+
+impl Config {
+    /// The text to show for `message`: the operator's override if any, else ours.
+    pub fn text(&self, locale: Locale, message: Message) -> &str {
+        match self.messages.iter().find(|(m, _)| *m == message) {
+            Some((_, text)) => text,
+            None => message_text(locale, message),
         }
     }
 }
@@ -71,6 +104,23 @@ pub enum Problem {
         choices: &'static str,
     },
     NotSameOriginPath,
+    /// Not an acceptable address; `allowed` says which kinds are.
+    NotALink {
+        allowed: &'static str,
+    },
+    NotAnEmail,
+    /// A list longer than allowed; the first `max` entries are kept.
+    TooMany {
+        max: u64,
+    },
+    /// Longer than `max` characters; cut.
+    TooLong {
+        max: u64,
+    },
+    /// A required key of an entry is absent; the entry is ignored.
+    Missing,
+    /// An override must have a `{}` exactly when the original text has one.
+    PlaceholderMismatch,
 }
 
 impl Warning {
@@ -106,8 +156,35 @@ impl Warning {
             Problem::NotSameOriginPath => {
                 m.push_str(": must be a path on this site starting with a single '/'")
             }
+            Problem::NotALink { allowed } => {
+                m.push_str(": must be ");
+                m.push_str(allowed);
+            }
+            Problem::NotAnEmail => {
+                m.push_str(": must be a plain e-mail address like help@example.com")
+            }
+            Problem::TooMany { max } => {
+                m.push_str(": only the first ");
+                push_decimal(&mut m, *max);
+                m.push_str(" entries are used");
+            }
+            Problem::TooLong { max } => {
+                m.push_str(": cut to ");
+                push_decimal(&mut m, *max);
+                m.push_str(" characters");
+            }
+            Problem::Missing => m.push_str(" is required; the entry is ignored"),
+            Problem::PlaceholderMismatch => {
+                m.push_str(": must contain {} exactly where the original text has its number")
+            }
         }
-        if self.problem != Problem::UnknownKey {
+        if !matches!(
+            self.problem,
+            Problem::UnknownKey
+                | Problem::TooMany { .. }
+                | Problem::TooLong { .. }
+                | Problem::Missing
+        ) {
             m.push_str("; using the default");
         }
         m
@@ -151,6 +228,17 @@ pub fn config_from_json(raw: &Json) -> (Config, Vec<Warning>) {
                     }
                 }
             }
+            "statusPage" => v.status_page(value, &mut config),
+            "alternates" => v.alternates(value, &mut config),
+            "thirdParty" => {
+                if *value != Json::Null {
+                    config.third_party = v.link(key, value, LinkRule::Https);
+                }
+            }
+            "support" => v.support(value, &mut config),
+            "operator" => v.operator(value, &mut config),
+            "siteName" => config.site_name = v.name(key, value),
+            "messages" => v.messages(value, &mut config),
             _ => v.warn(key, Problem::UnknownKey),
         }
     }
@@ -238,5 +326,439 @@ impl Validator {
         }
         // A cap below the first delay would make the schedule shrink: lift the cap instead.
         b.max_delay_ms = b.max_delay_ms.max(b.initial_delay_ms);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Diagnosis settings: status page, alternates, third party, support, operator, texts.
+
+/// At most this many alternate endpoints are probed (each one is a request per diagnosis).
+pub const MAX_ALTERNATES: usize = 8;
+/// At most this many social links are shown.
+pub const MAX_SOCIAL_LINKS: usize = 6;
+/// Names (site, alternates, social channels) are cut to this many characters.
+pub const MAX_NAME_CHARS: usize = 60;
+/// An operator's text override is cut to this many characters.
+pub const MAX_MESSAGE_CHARS: usize = 500;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusPageConfig {
+    /// A same-origin path or an `https` URL.
+    pub url: String,
+    /// `None`: recognised from the JSON's shape.
+    pub format: Option<StatusFormat>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AlternateKind {
+    /// A full copy of the site elsewhere.
+    Mirror,
+    /// The same site served from another region.
+    Region,
+    /// A static file on the CDN: proves reachability, not a place to continue.
+    CdnAsset,
+}
+
+impl AlternateKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlternateKind::Mirror => "mirror",
+            AlternateKind::Region => "region",
+            AlternateKind::CdnAsset => "cdn-asset",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Alternate {
+    pub name: String,
+    /// A same-origin path or an `https` URL.
+    pub url: String,
+    pub kind: AlternateKind,
+}
+
+/// How visitors reach the site's team. Every link is `http(s)`; the e-mail is a plain address.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Support {
+    pub email: Option<String>,
+    pub url: Option<String>,
+    pub social: Vec<SocialLink>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SocialLink {
+    pub name: String,
+    pub url: String,
+}
+
+/// The operator's checklist settings.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Operator {
+    /// Off by default: the checklist is for the site's team, not for visitors.
+    pub enabled: bool,
+    pub server: ServerKind,
+    pub upstream: UpstreamKind,
+    pub hosting: HostingKind,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ServerKind {
+    #[default]
+    Nginx,
+    Apache,
+    Caddy,
+    Haproxy,
+    Traefik,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum UpstreamKind {
+    PhpFpm,
+    Node,
+    Python,
+    #[default]
+    Other,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum HostingKind {
+    Shared,
+    #[default]
+    Vps,
+    /// A VDS or a dedicated server: full control, and more services of its own.
+    Dedicated,
+}
+
+/// Which addresses a setting accepts.
+#[derive(Clone, Copy)]
+enum LinkRule {
+    /// Fetched by the page: a same-origin path, or `https` (an `http` fetch from an `https` page
+    /// is blocked as mixed content).
+    PathOrHttps,
+    /// A third party: `https` only.
+    Https,
+    /// A link the visitor follows: `http(s)`.
+    Http,
+}
+
+impl Validator {
+    fn object<'a>(&mut self, key: &str, value: &'a Json) -> Option<&'a [(String, Json)]> {
+        match value {
+            Json::Object(entries) => Some(entries),
+            _ => {
+                self.wrong_type(key, "an object", value);
+                None
+            }
+        }
+    }
+
+    fn link(&mut self, key: &str, value: &Json, rule: LinkRule) -> Option<String> {
+        let url = self.string(key, value)?.trim();
+        let (ok, allowed) = match rule {
+            LinkRule::PathOrHttps => (
+                is_same_origin_path(url) || is_https_url(url),
+                "a path on this site or an https:// URL",
+            ),
+            LinkRule::Https => (is_https_url(url), "an https:// URL"),
+            LinkRule::Http => (is_http_url(url), "an http:// or https:// URL"),
+        };
+        if ok {
+            Some(url.to_owned())
+        } else {
+            self.warn(key, Problem::NotALink { allowed });
+            None
+        }
+    }
+
+    /// One clean line of text (no controls, no direction overrides), cut to `max` characters.
+    fn clean(&mut self, key: &str, raw: &str, max: usize) -> String {
+        let line = clean_text(raw, usize::MAX);
+        if line.chars().count() <= max {
+            return line;
+        }
+        self.warn(key, Problem::TooLong { max: max as u64 });
+        clean_text(&line, max)
+    }
+
+    /// A display name of at most [`MAX_NAME_CHARS`].
+    fn name(&mut self, key: &str, value: &Json) -> Option<String> {
+        let raw = self.string(key, value)?;
+        let name = self.clean(key, raw, MAX_NAME_CHARS);
+        if name.is_empty() {
+            self.warn(key, Problem::Missing);
+        }
+        (!name.is_empty()).then_some(name)
+    }
+
+    /// The index of `value` in `names`, or a warning listing `choices`.
+    fn choice(
+        &mut self,
+        key: &str,
+        value: &Json,
+        names: &[&str],
+        choices: &'static str,
+    ) -> Option<usize> {
+        let given = self.string(key, value)?;
+        let index = names.iter().position(|n| *n == given);
+        if index.is_none() {
+            self.warn(key, Problem::UnknownChoice { choices });
+        }
+        index
+    }
+
+    fn status_page(&mut self, value: &Json, config: &mut Config) {
+        let Some(entries) = self.object("statusPage", value) else {
+            return;
+        };
+        let mut url = None;
+        let mut format = None;
+        for (key, value) in entries {
+            let path = ["statusPage.", key].concat();
+            match key.as_str() {
+                "url" => url = self.link(&path, value, LinkRule::PathOrHttps),
+                "format" => {
+                    if let Some(name) = self.string(&path, value) {
+                        format = StatusFormat::from_name(name);
+                        if format.is_none() {
+                            self.warn(
+                                &path,
+                                Problem::UnknownChoice {
+                                    choices: StatusFormat::NAMES,
+                                },
+                            );
+                        }
+                    }
+                }
+                _ => self.warn(&path, Problem::UnknownKey),
+            }
+        }
+        match url {
+            Some(url) => config.status_page = Some(StatusPageConfig { url, format }),
+            None if !entries.iter().any(|(k, _)| k == "url") => {
+                self.warn("statusPage.url", Problem::Missing)
+            }
+            None => {}
+        }
+    }
+
+    fn alternates(&mut self, value: &Json, config: &mut Config) {
+        let Some(items) = value.as_array() else {
+            return self.wrong_type("alternates", "an array", value);
+        };
+        if items.len() > MAX_ALTERNATES {
+            self.warn(
+                "alternates",
+                Problem::TooMany {
+                    max: MAX_ALTERNATES as u64,
+                },
+            );
+        }
+        for (i, item) in items.iter().take(MAX_ALTERNATES).enumerate() {
+            let mut prefix = String::from("alternates[");
+            push_decimal(&mut prefix, i as u64);
+            prefix.push_str("].");
+            let Some(entries) = self.object(prefix.trim_end_matches('.'), item) else {
+                continue;
+            };
+            let (mut name, mut url, mut kind) = (None, None, AlternateKind::Mirror);
+            for (key, value) in entries {
+                let path = [prefix.as_str(), key].concat();
+                match key.as_str() {
+                    "name" => name = self.name(&path, value),
+                    "url" => url = self.link(&path, value, LinkRule::PathOrHttps),
+                    "kind" => {
+                        if let Some(k) = self.choice(
+                            &path,
+                            value,
+                            &["mirror", "region", "cdn-asset"],
+                            "\"mirror\", \"region\", \"cdn-asset\"",
+                        ) {
+                            kind = match k {
+                                0 => AlternateKind::Mirror,
+                                1 => AlternateKind::Region,
+                                _ => AlternateKind::CdnAsset,
+                            };
+                        }
+                    }
+                    _ => self.warn(&path, Problem::UnknownKey),
+                }
+            }
+            match (name, url) {
+                (Some(name), Some(url)) => config.alternates.push(Alternate { name, url, kind }),
+                (None, _) if !entries.iter().any(|(k, _)| k == "name") => {
+                    self.warn(&[prefix.as_str(), "name"].concat(), Problem::Missing)
+                }
+                (_, None) if !entries.iter().any(|(k, _)| k == "url") => {
+                    self.warn(&[prefix.as_str(), "url"].concat(), Problem::Missing)
+                }
+                // A bad name or url was already reported.
+                _ => {}
+            }
+        }
+    }
+
+    fn support(&mut self, value: &Json, config: &mut Config) {
+        let Some(entries) = self.object("support", value) else {
+            return;
+        };
+        for (key, value) in entries {
+            let path = ["support.", key].concat();
+            match key.as_str() {
+                "email" => {
+                    if let Some(raw) = self.string(&path, value) {
+                        let raw = raw.trim();
+                        // People paste `mailto:` links; the scheme is ours to add.
+                        let address = match raw.get(..7) {
+                            Some(scheme) if scheme.eq_ignore_ascii_case("mailto:") => {
+                                raw.get(7..).unwrap_or("")
+                            }
+                            _ => raw,
+                        };
+                        if is_email_address(address) {
+                            config.support.email = Some(address.to_owned());
+                        } else {
+                            self.warn(&path, Problem::NotAnEmail);
+                        }
+                    }
+                }
+                "url" => config.support.url = self.link(&path, value, LinkRule::Http),
+                "social" => self.social(&path, value, config),
+                _ => self.warn(&path, Problem::UnknownKey),
+            }
+        }
+    }
+
+    fn social(&mut self, key: &str, value: &Json, config: &mut Config) {
+        let Some(items) = value.as_array() else {
+            return self.wrong_type(key, "an array", value);
+        };
+        if items.len() > MAX_SOCIAL_LINKS {
+            self.warn(
+                key,
+                Problem::TooMany {
+                    max: MAX_SOCIAL_LINKS as u64,
+                },
+            );
+        }
+        for (i, item) in items.iter().take(MAX_SOCIAL_LINKS).enumerate() {
+            let mut prefix = String::from(key);
+            prefix.push('[');
+            push_decimal(&mut prefix, i as u64);
+            prefix.push_str("].");
+            let (name, url) = (item.get("name"), item.get("url"));
+            let Some(entries) = self.object(prefix.trim_end_matches('.'), item) else {
+                continue;
+            };
+            for (k, _) in entries {
+                if k != "name" && k != "url" {
+                    self.warn(&[prefix.as_str(), k].concat(), Problem::UnknownKey);
+                }
+            }
+            let name_path = [prefix.as_str(), "name"].concat();
+            let url_path = [prefix.as_str(), "url"].concat();
+            let name = match name {
+                Some(n) => self.name(&name_path, n),
+                None => {
+                    self.warn(&name_path, Problem::Missing);
+                    None
+                }
+            };
+            let url = match url {
+                Some(u) => self.link(&url_path, u, LinkRule::Http),
+                None => {
+                    self.warn(&url_path, Problem::Missing);
+                    None
+                }
+            };
+            if let (Some(name), Some(url)) = (name, url) {
+                config.support.social.push(SocialLink { name, url });
+            }
+        }
+    }
+
+    fn operator(&mut self, value: &Json, config: &mut Config) {
+        let Some(entries) = self.object("operator", value) else {
+            return;
+        };
+        let op = &mut config.operator;
+        for (key, value) in entries {
+            let path = ["operator.", key].concat();
+            match key.as_str() {
+                "enabled" => match value {
+                    Json::Bool(b) => op.enabled = *b,
+                    _ => self.wrong_type(&path, "a boolean", value),
+                },
+                "server" => {
+                    const NAMES: [&str; 5] = ["nginx", "apache", "caddy", "haproxy", "traefik"];
+                    const KINDS: [ServerKind; 5] = [
+                        ServerKind::Nginx,
+                        ServerKind::Apache,
+                        ServerKind::Caddy,
+                        ServerKind::Haproxy,
+                        ServerKind::Traefik,
+                    ];
+                    let choices = "\"nginx\", \"apache\", \"caddy\", \"haproxy\", \"traefik\"";
+                    if let Some(i) = self.choice(&path, value, &NAMES, choices) {
+                        op.server = KINDS.get(i).copied().unwrap_or_default();
+                    }
+                }
+                "upstream" => {
+                    const NAMES: [&str; 4] = ["php-fpm", "node", "python", "other"];
+                    const KINDS: [UpstreamKind; 4] = [
+                        UpstreamKind::PhpFpm,
+                        UpstreamKind::Node,
+                        UpstreamKind::Python,
+                        UpstreamKind::Other,
+                    ];
+                    let choices = "\"php-fpm\", \"node\", \"python\", \"other\"";
+                    if let Some(i) = self.choice(&path, value, &NAMES, choices) {
+                        op.upstream = KINDS.get(i).copied().unwrap_or_default();
+                    }
+                }
+                "hosting" => {
+                    const NAMES: [&str; 4] = ["shared", "vps", "vds", "dedicated"];
+                    const KINDS: [HostingKind; 4] = [
+                        HostingKind::Shared,
+                        HostingKind::Vps,
+                        HostingKind::Dedicated,
+                        HostingKind::Dedicated,
+                    ];
+                    let choices = "\"shared\", \"vps\", \"vds\", \"dedicated\"";
+                    if let Some(i) = self.choice(&path, value, &NAMES, choices) {
+                        op.hosting = KINDS.get(i).copied().unwrap_or_default();
+                    }
+                }
+                _ => self.warn(&path, Problem::UnknownKey),
+            }
+        }
+    }
+
+    fn messages(&mut self, value: &Json, config: &mut Config) {
+        let Some(entries) = self.object("messages", value) else {
+            return;
+        };
+        for (id, value) in entries {
+            let path = ["messages.", id].concat();
+            let Some(message) = Message::from_id(id) else {
+                self.warn(&path, Problem::UnknownKey);
+                continue;
+            };
+            let Some(text) = self.string(&path, value) else {
+                continue;
+            };
+            // Keep line breaks out and the length sane; the text is still shown with textContent.
+            let cleaned = self.clean(&path, text, MAX_MESSAGE_CHARS);
+            let wants_slot = message_text(Locale::En, message).contains("{}");
+            if cleaned.matches("{}").count() != usize::from(wants_slot) {
+                self.warn(&path, Problem::PlaceholderMismatch);
+                continue;
+            }
+            if cleaned.is_empty() {
+                self.warn(&path, Problem::Missing);
+                continue;
+            }
+            config.messages.retain(|(m, _)| *m != message);
+            config.messages.push((message, cleaned));
+        }
     }
 }

@@ -1,0 +1,241 @@
+//! What the shell measured, as plain data: the input of [`diagnose`](super::verdict::diagnose).
+//!
+//! The shell sends its probes in parallel (short timeouts, `cache: no-store`) and writes each
+//! outcome into an [`Evidence`] made by [`Evidence::for_config`], which already has one slot per
+//! configured endpoint. Nothing here decides anything; the rules live in [`verdict`](super::verdict).
+
+use super::config::{AlternateKind, Config};
+use super::status_page::StatusReport;
+
+/// The gateway's own liveness location, answered `204` by the gateway without touching the
+/// application (the shipped nginx snippet provides it).
+pub const GATEWAY_SELF_CHECK_PATH: &str = "/_gateway-doctor/alive";
+
+/// How many past outcomes [`History`] keeps: enough to see flapping, small enough to stay recent.
+pub const HISTORY_LEN: usize = 12;
+
+/// How one probe ended.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ProbeOutcome {
+    /// The shell did not send this probe (not configured, or not yet run).
+    #[default]
+    NotProbed,
+    /// Some HTTP answer arrived.
+    Answered(HttpAnswer),
+    /// No HTTP answer at all: refused, reset, DNS failure, TLS failure, blocked by CORS or an
+    /// extension. The browser does not tell these apart.
+    NoAnswer { elapsed_ms: u32 },
+    /// Nothing came back within the probe timeout; the shell aborted the request.
+    TimedOut { elapsed_ms: u32 },
+}
+
+/// An HTTP answer, as far as the browser lets us see it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HttpAnswer {
+    /// `None` for an opaque `no-cors` answer: the server answered, the browser hides the status.
+    pub status: Option<u16>,
+    /// The answer carried a `Retry-After` header.
+    pub retry_after: bool,
+    /// The answer is our own error page (its header or body marker), not the application.
+    pub our_error_page: bool,
+    pub elapsed_ms: u32,
+}
+
+impl ProbeOutcome {
+    /// An answer with a visible status.
+    pub fn status(status: u16, elapsed_ms: u32) -> ProbeOutcome {
+        ProbeOutcome::Answered(HttpAnswer {
+            status: Some(status),
+            retry_after: false,
+            our_error_page: false,
+            elapsed_ms,
+        })
+    }
+
+    /// An opaque `no-cors` answer: reachable, status unknown.
+    pub fn opaque(elapsed_ms: u32) -> ProbeOutcome {
+        ProbeOutcome::Answered(HttpAnswer {
+            status: None,
+            retry_after: false,
+            our_error_page: false,
+            elapsed_ms,
+        })
+    }
+
+    pub fn answer(&self) -> Option<&HttpAnswer> {
+        match self {
+            ProbeOutcome::Answered(answer) => Some(answer),
+            _ => None,
+        }
+    }
+
+    /// Some HTTP answer arrived, whatever its status: the path to that server works.
+    pub fn got_answer(&self) -> bool {
+        matches!(self, ProbeOutcome::Answered(_))
+    }
+
+    /// The probe was sent and nothing HTTP came back.
+    pub fn got_nothing(&self) -> bool {
+        matches!(
+            self,
+            ProbeOutcome::NoAnswer { .. } | ProbeOutcome::TimedOut { .. }
+        )
+    }
+
+    pub fn was_probed(&self) -> bool {
+        *self != ProbeOutcome::NotProbed
+    }
+
+    /// The visible status, if any.
+    pub fn status_code(&self) -> Option<u16> {
+        self.answer().and_then(|a| a.status)
+    }
+
+    /// How long the probe took, if it was sent.
+    pub fn elapsed_ms(&self) -> Option<u32> {
+        match *self {
+            ProbeOutcome::NotProbed => None,
+            ProbeOutcome::Answered(a) => Some(a.elapsed_ms),
+            ProbeOutcome::NoAnswer { elapsed_ms } | ProbeOutcome::TimedOut { elapsed_ms } => {
+                Some(elapsed_ms)
+            }
+        }
+    }
+}
+
+/// The status page probe: how the fetch went and, when it returned JSON, the parsed report.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StatusPageEvidence {
+    pub outcome: ProbeOutcome,
+    /// Served by the same origin as the page, so it fails together with the site and proves
+    /// nothing about the visitor's internet connection.
+    pub same_origin: bool,
+    /// `None` when the probe failed or the answer was not JSON.
+    pub report: Option<StatusReport>,
+}
+
+/// One configured alternate endpoint, in config order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlternateEvidence {
+    pub name: String,
+    pub kind: AlternateKind,
+    pub same_origin: bool,
+    pub outcome: ProbeOutcome,
+}
+
+/// What a past probe of this visit was aimed at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PastTarget {
+    Page,
+    Health,
+}
+
+/// Recent outcomes of this visit's page and health probes, oldest first, at most [`HISTORY_LEN`].
+/// A site that answers now and then is overloaded or flapping, not down.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct History {
+    entries: Vec<(PastTarget, ProbeOutcome)>,
+}
+
+impl History {
+    /// Records one outcome, forgetting the oldest beyond [`HISTORY_LEN`]. Unsent probes are not
+    /// history.
+    pub fn push(&mut self, target: PastTarget, outcome: ProbeOutcome) {
+        if !outcome.was_probed() {
+            return;
+        }
+        if self.entries.len() >= HISTORY_LEN {
+            self.entries.remove(0);
+        }
+        self.entries.push((target, outcome));
+    }
+
+    pub fn entries(&self) -> &[(PastTarget, ProbeOutcome)] {
+        &self.entries
+    }
+}
+
+/// Everything the shell measured for one diagnosis.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evidence {
+    /// `navigator.onLine`. `false` is reliable (no network link); `true` only means some link
+    /// exists, so it is never taken as proof of a working connection.
+    pub online: bool,
+    /// The current URL fetched again.
+    pub page: ProbeOutcome,
+    /// [`GATEWAY_SELF_CHECK_PATH`].
+    pub gateway: ProbeOutcome,
+    /// The operator's health endpoint (`healthUrl`), through the gateway.
+    pub health: ProbeOutcome,
+    pub status_page: StatusPageEvidence,
+    pub alternates: Vec<AlternateEvidence>,
+    /// The optional third-party reachability endpoint (`thirdParty`), always another origin.
+    pub third_party: ProbeOutcome,
+    pub history: History,
+}
+
+impl Evidence {
+    /// Empty evidence with one [`NotProbed`](ProbeOutcome::NotProbed) slot per configured
+    /// endpoint, so the shell only fills in outcomes and cannot lose the names or kinds.
+    pub fn for_config(config: &Config, online: bool) -> Evidence {
+        Evidence {
+            online,
+            page: ProbeOutcome::NotProbed,
+            gateway: ProbeOutcome::NotProbed,
+            health: ProbeOutcome::NotProbed,
+            status_page: StatusPageEvidence {
+                outcome: ProbeOutcome::NotProbed,
+                same_origin: config
+                    .status_page
+                    .as_ref()
+                    .is_some_and(|s| s.url.starts_with('/')),
+                report: None,
+            },
+            alternates: config
+                .alternates
+                .iter()
+                .map(|a| AlternateEvidence {
+                    name: a.name.clone(),
+                    kind: a.kind,
+                    same_origin: a.url.starts_with('/'),
+                    outcome: ProbeOutcome::NotProbed,
+                })
+                .collect(),
+            third_party: ProbeOutcome::NotProbed,
+            history: History::default(),
+        }
+    }
+}
+
+/// Facts about this visit that the gateway and the address bar provide, used in steps and in the
+/// diagnostic report.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Visit {
+    /// `location.hostname`, for the "is it down for everyone" links.
+    pub host: String,
+    /// The gateway's request id (nginx `$request_id` through SSI), for support to find the request.
+    pub request_id: Option<String>,
+}
+
+impl Visit {
+    /// Keeps only a plausible host name and request id: both end up in links and copied text.
+    pub fn new(host: &str, request_id: Option<&str>) -> Visit {
+        let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
+        let host_ok = !host.is_empty()
+            && host.len() <= 253
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+            && !host.starts_with(['.', '-']);
+        let request_id = request_id.map(str::trim).filter(|id| {
+            !id.is_empty()
+                && id.len() <= 128
+                // An unprocessed SSI directive (`<!--# echo … -->`) is not an id.
+                && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+        });
+        Visit {
+            host: if host_ok { host } else { String::new() },
+            request_id: request_id.map(str::to_owned),
+        }
+    }
+}
