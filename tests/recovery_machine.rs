@@ -118,8 +118,9 @@ fn reloads_after_the_page_answers_and_not_before() {
     assert!(reload >= back_at, "reloaded at {reload} before recovery");
     // Default cap is 10 s: recovery is noticed within one capped interval plus the answer time.
     assert!(
-        // One capped interval (4 s) to notice, plus this tab's slot in the 2 s stagger window.
-        reload <= back_at + 4_000 + 50 + 2_000,
+        // One capped interval (10 s when probing the page) to notice, plus this tab's slot in
+        // the 2 s stagger window.
+        reload <= back_at + 10_000 + 50 + 2_000,
         "noticed {} ms late",
         reload - back_at
     );
@@ -586,4 +587,50 @@ fn a_crowded_server_widens_the_stagger_window() {
         .collect();
     let mean = late_gaps.iter().sum::<u64>() / late_gaps.len().max(1) as u64;
     assert!(mean > 20_000, "mean gap {mean} ms");
+}
+
+#[test]
+fn the_manual_reload_after_a_post_is_a_plain_get() {
+    let mut m = Recovery::new(&Config::default(), start(OriginalMethod::Unsafe, None));
+    let _ = m.handle(T0, Event::LeadershipChanged { leader: false });
+    let _ = m.handle(T0 + 1, Event::PeerSawRecovery);
+    let e = m.handle(T0 + 2, Event::ButtonPressed);
+    assert!(e.reload && e.reload_as_get);
+}
+
+#[test]
+fn tabs_given_the_same_http_date_do_not_probe_in_the_same_instant() {
+    let date = "Tue, 14 Nov 2023 22:18:20 GMT"; // T0 + 300 s
+    let firsts: std::collections::BTreeSet<u64> = (0..200)
+        .map(|seed| {
+            let m = Recovery::new(
+                &Config::default(),
+                Start {
+                    seed,
+                    now_ms: T0 + seed * 1_000,
+                    ..start(OriginalMethod::Safe, Some(date))
+                },
+            );
+            let first = m.next_deadline().unwrap();
+            assert!(first >= T0 + 300_000, "before the floor");
+            first
+        })
+        .collect();
+    assert!(
+        firsts.len() > 150,
+        "only {} distinct instants",
+        firsts.len()
+    );
+}
+
+#[test]
+fn without_a_health_endpoint_the_cap_is_long_and_with_one_short() {
+    assert_eq!(Config::default().backoff.max_delay_ms, 10_000);
+    assert_eq!(config(r#"{"healthUrl": "/h"}"#).backoff.max_delay_ms, 4_000);
+    assert_eq!(
+        config(r#"{"healthUrl": "/h", "retry": {"maxDelayMs": 20000}}"#)
+            .backoff
+            .max_delay_ms,
+        20_000
+    );
 }

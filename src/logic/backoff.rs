@@ -56,6 +56,11 @@ impl RetrySchedule {
         }
     }
 
+    /// Never cap delays below `min_cap_ms` from now on (the probes became more expensive).
+    pub fn raise_cap(&mut self, min_cap_ms: u64) {
+        self.backoff.max_delay_ms = self.backoff.max_delay_ms.max(min_cap_ms);
+    }
+
     /// Start again from the smallest delays (the visitor asked for a check, or we came back online).
     pub fn restart(&mut self) {
         self.attempt = 0;

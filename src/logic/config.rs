@@ -10,6 +10,12 @@ use super::status_page::{clean_text, StatusFormat};
 use super::text::push_decimal;
 use super::url::{is_email_address, is_http_url, is_https_url};
 
+/// Default cap when tabs probe the page itself: every probe reaches the application.
+pub const PAGE_MAX_DELAY_MS: u64 = 10_000;
+/// Default cap when tabs probe a health endpoint: the gateway micro-caches it, so probes cost
+/// the application nothing and a visible tab notices recovery within a few seconds.
+pub const HEALTH_MAX_DELAY_MS: u64 = 4_000;
+
 /// See [`Config::reload_spread_ms`].
 pub const DEFAULT_RELOAD_SPREAD_MS: u64 = 2_000;
 
@@ -49,9 +55,7 @@ impl Default for Config {
         Config {
             backoff: Backoff {
                 initial_delay_ms: 1_000,
-                // Probes of the gateway's micro-cached health endpoint cost the application nothing,
-                // so the cap is short: a visible tab notices recovery within a few seconds.
-                max_delay_ms: 4_000,
+                max_delay_ms: PAGE_MAX_DELAY_MS,
                 jitter: Jitter::Full,
             },
             give_up_after_ms: 60 * 60 * 1000,
@@ -241,6 +245,11 @@ pub fn config_from_json(raw: &Json) -> (Config, Vec<Warning>) {
             "messages" => v.messages(value, &mut config),
             _ => v.warn(key, Problem::UnknownKey),
         }
+    }
+    let cap_given = raw.get("retry").and_then(|r| r.get("maxDelayMs")).is_some();
+    if config.health_url.is_some() && !cap_given {
+        let b = &mut config.backoff;
+        b.max_delay_ms = HEALTH_MAX_DELAY_MS.max(b.initial_delay_ms);
     }
     (config, v.warnings)
 }

@@ -14,6 +14,10 @@ use super::rng::Rng;
 /// hand the visitor a button instead.
 pub const RELOAD_FALLBACK_MS: u64 = 10_000;
 
+/// Probes of the page itself reach the application (nothing caches them), so without a health
+/// endpoint the backoff cap is at least this.
+pub const PAGE_PROBE_MIN_CAP_MS: u64 = 10_000;
+
 /// The stagger window never grows beyond this, however crowded the server.
 pub const MAX_STAGGER_WINDOW_MS: u64 = 120_000;
 /// Once crowding is seen, the window starts from at least this (even if the configured spread is 0).
@@ -96,6 +100,10 @@ pub struct Effects {
     pub cancel_probe: bool,
     pub probe: Option<Probe>,
     pub reload: bool,
+    /// Navigate to the page with a plain GET instead of repeating the original request: the
+    /// visitor's "Reload page" after a POST must not send the form again (the first attempt may
+    /// even have been processed behind a 504).
+    pub reload_as_get: bool,
     /// Tell the site's other tabs that the site is back (this tab verified it and reloads now).
     pub announce_recovery: bool,
     /// Ask for, or give up, the role of the site's one probing tab.
@@ -174,7 +182,7 @@ impl Recovery {
             .retry_after
             .and_then(|v| parse_retry_after(v, start.now_ms))
             .unwrap_or(0);
-        let first = start.now_ms + schedule.next().unwrap_or(0);
+        let first_delay = schedule.next().unwrap_or(0);
         Recovery {
             schedule,
             // A different stream from the schedule's, so the slot does not depend on the retry count.
@@ -185,7 +193,7 @@ impl Recovery {
             verify_next: false,
             crowded: 0,
             phase: Phase::Waiting {
-                next_probe_at: first.max(not_before),
+                next_probe_at: after_floor(start.now_ms, first_delay, not_before),
             },
             visible: start.visible,
             online: start.online,
@@ -283,6 +291,7 @@ impl Recovery {
             Event::ButtonPressed => match self.phase {
                 Phase::Manual => Effects {
                     reload: true,
+                    reload_as_get: true,
                     ..Effects::default()
                 },
                 Phase::Waiting { .. } | Phase::Stopped if now_ms >= self.not_before => {
@@ -421,6 +430,7 @@ impl Recovery {
                 // No such endpoint (a config mistake): waiting on it would never end. Something
                 // answered, so check the page itself now and from here on.
                 self.health_probe = false;
+                self.schedule.raise_cap(PAGE_PROBE_MIN_CAP_MS);
                 return self.send_probe(now_ms, ProbeTarget::Page);
             }
         }
@@ -468,7 +478,7 @@ impl Recovery {
         } else {
             let delay = self.schedule.next().unwrap_or(0);
             Phase::Waiting {
-                next_probe_at: (now_ms + delay).max(self.not_before),
+                next_probe_at: after_floor(now_ms, delay, self.not_before),
             }
         };
         Effects::default()
@@ -488,4 +498,16 @@ pub fn is_recovered(target: ProbeTarget, status: u16, our_error_page: bool) -> b
         ProbeTarget::Health => (200..300).contains(&status),
         ProbeTarget::Page => (200..500).contains(&status) && !matches!(status, 408 | 425 | 429),
     }
+}
+
+/// When the next probe is due: `delay` after now, or — when a `Retry-After` floor is later — at a
+/// jittered moment after the floor. Without that jitter every tab given the same HTTP-date would
+/// probe in the same millisecond.
+fn after_floor(now_ms: u64, delay: u64, not_before: u64) -> u64 {
+    let due = now_ms + delay;
+    if not_before <= due {
+        return due;
+    }
+    // `delay` is already uniformly random: reuse it as the offset after the floor.
+    not_before + delay
 }

@@ -232,6 +232,7 @@ fn carry_out(app: &Shared, effects: Effects) {
         });
     }
     let window = a.window.clone();
+    let page_url = a.page_url.clone();
     // Released before announcing: posting to the channel borrows the app again.
     drop(a);
     if effects.announce_recovery {
@@ -240,7 +241,10 @@ fn carry_out(app: &Shared, effects: Effects) {
     if let Some(request) = effects.leadership {
         tabs::carry_out(app, request);
     }
-    if effects.reload {
+    if effects.reload && effects.reload_as_get {
+        // A plain GET of the page: never a resubmission of the visitor's form.
+        let _ = window.location().replace(&page_url);
+    } else if effects.reload {
         let _ = window.location().reload();
     }
 }
