@@ -1,6 +1,9 @@
 //! `cargo xtask nginx-conf`: a complete, self-contained nginx.conf for a throwaway nginx in front of the
 //! test upstream, with the operator snippet (www/recipes/nginx/gateway-doctor.conf) included unchanged
-//! except for its install path.
+//! except for its install path. The optional health endpoint of the recipe is included too: its
+//! http-level file (gateway-doctor-http.conf, cache directory moved under the output directory) and its
+//! server-level file (gateway-doctor-health.conf, pointed at the upstream's `/health`), so tests and the
+//! demo exercise exactly what operators install.
 //!
 //! Everything nginx writes (pid, logs, temp files) goes under the output directory, so several instances can
 //! run side by side (e2e tests) without root and without touching /var. `daemon` is left to the caller
@@ -17,6 +20,14 @@ pub const INSTALL_PATH: &str = "/usr/share/gateway-doctor/";
 
 /// Name of the rendered snippet inside the output directory.
 const SNIPPET_NAME: &str = "gateway-doctor.conf";
+
+/// The recipe's http-level file (the health endpoint's cache) and the cache directory it names.
+const HTTP_SNIPPET: &str = "gateway-doctor-http.conf";
+pub const CACHE_PATH: &str = "/var/cache/gateway-doctor";
+/// The recipe's health endpoint and the one line operators edit in it: rewritten to the upstream's
+/// `/health` (which `xtask upstream --mode up` answers with `ok`).
+const HEALTH_SNIPPET: &str = "gateway-doctor-health.conf";
+pub const HEALTH_TARGET: &str = "proxy_pass http://127.0.0.1:8080/health;";
 
 pub struct ConfOptions {
     /// `listen` address of the server block.
@@ -60,7 +71,26 @@ pub fn cmd(mut args: Args) -> Result<()> {
 }
 
 pub fn default_snippet() -> PathBuf {
-    repo_root().join("www/recipes/nginx/gateway-doctor.conf")
+    recipe_dir().join(SNIPPET_NAME)
+}
+
+fn recipe_dir() -> PathBuf {
+    repo_root().join("www/recipes/nginx")
+}
+
+/// Reads a recipe file and replaces `from` (which must be there: it is what makes the file work in a
+/// throwaway prefix) with `to`, writing the result to `dest`.
+fn render_recipe(name: &str, from: &str, to: &str, dest: &Path) -> Result<()> {
+    let source = recipe_dir().join(name);
+    let text = fs::read_to_string(&source)
+        .with_context(|| format!("reading the nginx recipe {}", source.display()))?;
+    if !text.contains(from) {
+        bail!(
+            "{} does not contain `{from}`, which `xtask nginx-conf` rewrites for tests (keep that line as shipped)",
+            source.display()
+        );
+    }
+    fs::write(dest, text.replace(from, to)).context(format!("writing {}", dest.display()))
 }
 
 /// Writes `OUT/nginx.conf`, `OUT/gateway-doctor.conf` and the log/temp directories; returns the conf path.
@@ -111,8 +141,25 @@ pub fn render(opts: &ConfOptions) -> Result<PathBuf> {
     )
     .context(format!("writing {}", snippet.display()))?;
 
+    let http_snippet = out.join(HTTP_SNIPPET);
+    let cache_dir = out.join("cache/health");
+    render_recipe(
+        HTTP_SNIPPET,
+        CACHE_PATH,
+        &cache_dir.display().to_string(),
+        &http_snippet,
+    )?;
+    let health_snippet = out.join(HEALTH_SNIPPET);
+    render_recipe(
+        HEALTH_SNIPPET,
+        HEALTH_TARGET,
+        &format!("proxy_pass http://{}/health;", opts.upstream),
+        &health_snippet,
+    )?;
+
     // nginx opens <prefix>/logs/error.log before it has read the conf; create it to avoid an alert.
     for dir in [
+        "cache/health",
         "logs",
         "tmp/client_body",
         "tmp/proxy",
@@ -125,7 +172,12 @@ pub fn render(opts: &ConfOptions) -> Result<PathBuf> {
     }
 
     let conf = out.join("nginx.conf");
-    let text = conf_text(opts, &out, &snippet, extra.as_deref(), is_root());
+    let includes = Includes {
+        http: &http_snippet,
+        server: &[&snippet, &health_snippet],
+        extra: extra.as_deref(),
+    };
+    let text = conf_text(opts, &out, &includes, is_root());
     fs::write(&conf, text).context(format!("writing {}", conf.display()))?;
     Ok(conf)
 }
@@ -142,13 +194,17 @@ fn check_conf_safe(path: &Path) -> Result<()> {
     Ok(())
 }
 
-fn conf_text(
-    opts: &ConfOptions,
-    out: &Path,
-    snippet: &Path,
-    extra: Option<&Path>,
-    as_root: bool,
-) -> String {
+/// The rendered recipe files the conf includes.
+struct Includes<'a> {
+    /// Inside `http { }`.
+    http: &'a Path,
+    /// Inside `server { }`, in this order.
+    server: &'a [&'a Path],
+    /// The caller's `--extra`, last in `server { }`.
+    extra: Option<&'a Path>,
+}
+
+fn conf_text(opts: &ConfOptions, out: &Path, includes: &Includes, as_root: bool) -> String {
     let o = out.display();
     let mut t = String::new();
     t.push_str(
@@ -168,7 +224,8 @@ pid \"{o}/nginx.pid\";
 error_log \"{o}/error.log\" notice;
 
 events {{
-    worker_connections 256;
+    # Room for `cargo xtask bench health` (hundreds of keep-alive clients, plus the upstream side).
+    worker_connections 1024;
 }}
 
 http {{
@@ -201,6 +258,9 @@ http {{
     server_tokens off;
     keepalive_timeout 10s;
 
+    # The recipe's http-level part: the health endpoint's cache.
+    include \"{http}\";
+
     server {{
         listen {listen};
         server_name _;
@@ -219,14 +279,13 @@ http {{
             proxy_set_header X-Request-Id $request_id;
         }}
 
-        include \"{snippet}\";
 ",
         listen = opts.listen,
         upstream = opts.upstream,
-        snippet = snippet.display(),
+        http = includes.http.display(),
     );
-    if let Some(extra) = extra {
-        let _ = writeln!(t, "        include \"{}\";", extra.display());
+    for file in includes.server.iter().chain(&includes.extra) {
+        let _ = writeln!(t, "        include \"{}\";", file.display());
     }
     t.push_str("    }\n}\n");
     t
@@ -311,6 +370,24 @@ mod tests {
         assert!(snippet.contains(&format!("alias {}/;", site.display())));
         assert!(!snippet.contains(INSTALL_PATH));
         assert!(out.join("tmp/proxy").is_dir());
+
+        // The recipe's health endpoint: its cache inside the output directory, aimed at the upstream.
+        assert!(text.contains(&format!(
+            "include \"{}/gateway-doctor-http.conf\";",
+            out.display()
+        )));
+        assert!(text.contains(&format!(
+            "include \"{}/gateway-doctor-health.conf\";",
+            out.display()
+        )));
+        let http = fs::read_to_string(out.join("gateway-doctor-http.conf")).unwrap();
+        assert!(http.contains(&format!("proxy_cache_path {}/cache/health ", out.display())));
+        assert!(!http.contains(CACHE_PATH));
+        let health = fs::read_to_string(out.join("gateway-doctor-health.conf")).unwrap();
+        assert!(health.contains("proxy_pass http://127.0.0.1:18503/health;"));
+        assert!(!health.contains(HEALTH_TARGET));
+        assert!(health.contains("location = /_gateway-doctor/health {"));
+        assert!(out.join("cache/health").is_dir());
 
         // nginx itself is the real judge, when it is installed.
         if let Some(nginx) = which("nginx", &["/usr/sbin"]) {

@@ -3,10 +3,19 @@
 //!
 //! Deliberately tiny: std TcpListener, a thread per connection, just enough HTTP/1.1 to read a request head
 //! and answer with `Connection: close`.
+//!
+//! It counts what reaches it (accepted connections, requests per method and path): `--stats FILE` keeps a
+//! JSON copy of the counts up to date (rewritten within ~50 ms of a change, and once more on SIGTERM), and
+//! the totals are printed when it stops. The load test and the e2e tests read these counts: what the
+//! application really received, not what nginx says it sent.
 
+use std::collections::BTreeMap;
+use std::fs;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -23,6 +32,10 @@ const APP_PAGE: &str = "<!doctype html>
 </body>
 </html>
 ";
+
+/// Our own error page as served by the gateway, for `--mode cached-error`: what a CDN that cached the
+/// error with a wrong status (200) would hand out. Its body carries `data-gateway-doctor="error-page"`.
+const ERROR_PAGE: &str = include_str!("../../www/page/502.html");
 
 /// Longest request head we read; anything longer is not a request this server needs to understand.
 const MAX_HEAD: usize = 64 * 1024;
@@ -44,6 +57,9 @@ pub enum Mode {
         code: u16,
         retry_after: Option<String>,
     },
+    /// Answer 200 with our own error page on every path (no `X-Gateway-Doctor` header: only the body
+    /// tells), like a CDN that cached the error page with the wrong status.
+    CachedError,
 }
 
 /// How one accepted connection is answered (cycle serves like `Up` while it is up).
@@ -56,6 +72,7 @@ enum Behaviour {
         code: u16,
         retry_after: Option<String>,
     },
+    CachedError,
 }
 
 pub struct Options {
@@ -63,17 +80,126 @@ pub struct Options {
     pub mode: Mode,
 }
 
-/// The subcommand. SIGINT/SIGTERM end the process at once: there is no state worth flushing, and a test
+/// The subcommand. SIGINT/SIGTERM end the process at once (after a last write of the counts): a test
 /// harness waiting for us to exit should not wait on in-flight (possibly hanging) connections.
 pub fn cmd(mut args: Args) -> Result<()> {
+    let stats_file = args.take("stats").map(PathBuf::from);
     let options = parse_options(&mut args)?;
     args.finish()?;
-    ctrlc::set_handler(|| {
-        println!("upstream: stopping (signal) at {}", utc_time_of_day());
+    if let Some(path) = &stats_file {
+        // Written at once, so a reader never finds the file missing while we run.
+        write_stats(path).with_context(|| format!("writing --stats {}", path.display()))?;
+        let path = path.clone();
+        thread::spawn(move || keep_stats_written(&path));
+    }
+    ctrlc::set_handler(move || {
+        if let Some(path) = &stats_file {
+            if let Err(e) = write_stats(path) {
+                eprintln!("upstream: writing {}: {e}", path.display());
+            }
+        }
+        println!(
+            "upstream: stopping (signal) at {}; {}",
+            utc_time_of_day(),
+            STATS.summary()
+        );
         std::process::exit(0);
     })
     .context("installing the signal handler")?;
     serve(&options)
+}
+
+/// What reached this process. Process-wide, because `serve` also runs as a thread of `cargo xtask demo`.
+struct Stats {
+    connections: AtomicU64,
+    /// `"GET /health"` → count (query strings dropped).
+    requests: Mutex<BTreeMap<String, u64>>,
+    /// Bumped on every change, so the writer thread rewrites the file only when something happened.
+    changes: AtomicU64,
+}
+
+static STATS: Stats = Stats {
+    connections: AtomicU64::new(0),
+    requests: Mutex::new(BTreeMap::new()),
+    changes: AtomicU64::new(0),
+};
+/// Serialises file writes between the writer thread and the signal handler.
+static STATS_WRITE: Mutex<()> = Mutex::new(());
+
+impl Stats {
+    fn connection(&self) {
+        self.connections.fetch_add(1, Ordering::Relaxed);
+        self.changes.fetch_add(1, Ordering::Release);
+    }
+
+    fn request(&self, request: &Request) {
+        let key = format!("{} {}", request.method, request.path);
+        *self
+            .requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(key)
+            .or_insert(0) += 1;
+        self.changes.fetch_add(1, Ordering::Release);
+    }
+
+    fn snapshot(&self) -> (u64, BTreeMap<String, u64>) {
+        let requests = self
+            .requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        (self.connections.load(Ordering::Relaxed), requests)
+    }
+
+    fn json(&self) -> String {
+        let (connections, by_request) = self.snapshot();
+        let requests: u64 = by_request.values().sum();
+        serde_json::json!({
+            "connections": connections,
+            "requests": requests,
+            "by_request": by_request,
+        })
+        .to_string()
+    }
+
+    fn summary(&self) -> String {
+        let (connections, by_request) = self.snapshot();
+        let requests: u64 = by_request.values().sum();
+        let detail: Vec<String> = by_request
+            .iter()
+            .map(|(k, n)| format!("{k}: {n}"))
+            .collect();
+        let detail = if detail.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", detail.join(", "))
+        };
+        format!("{requests} requests on {connections} connections{detail}")
+    }
+}
+
+/// Atomically replaces `path` with the current counts (temp file + rename: readers never see half a file).
+fn write_stats(path: &Path) -> io::Result<()> {
+    let _guard = STATS_WRITE.lock().unwrap_or_else(|e| e.into_inner());
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    fs::write(&tmp, STATS.json() + "\n")?;
+    fs::rename(&tmp, path)
+}
+
+fn keep_stats_written(path: &Path) {
+    let mut written = STATS.changes.load(Ordering::Acquire);
+    loop {
+        thread::sleep(Duration::from_millis(50));
+        let now = STATS.changes.load(Ordering::Acquire);
+        if now != written {
+            match write_stats(path) {
+                Ok(()) => written = now,
+                Err(e) => eprintln!("upstream: writing {}: {e}", path.display()),
+            }
+        }
+    }
 }
 
 fn parse_options(args: &mut Args) -> Result<Options> {
@@ -102,6 +228,7 @@ fn parse_options(args: &mut Args) -> Result<Options> {
         },
         "hang" => Mode::Hang,
         "garbage" => Mode::Garbage,
+        "cached-error" => Mode::CachedError,
         "status" => {
             let code = status.unwrap_or(503);
             if !(100..=599).contains(&code) {
@@ -114,7 +241,7 @@ fn parse_options(args: &mut Args) -> Result<Options> {
             }
             Mode::Status { code, retry_after }
         }
-        other => bail!("unknown --mode `{other}` (up, cycle, hang, garbage, status)"),
+        other => bail!("unknown --mode `{other}` (up, cycle, hang, garbage, status, cached-error)"),
     };
     Ok(Options { listen, mode })
 }
@@ -131,12 +258,14 @@ pub fn serve(options: &Options) -> Result<()> {
             code: *code,
             retry_after: retry_after.clone(),
         },
+        Mode::CachedError => Behaviour::CachedError,
     };
     let listener = bind(addr)?;
     let mode_name = match &options.mode {
         Mode::Up => "up",
         Mode::Hang => "hang",
         Mode::Garbage => "garbage",
+        Mode::CachedError => "cached-error",
         _ => "status",
     };
     println!(
@@ -214,6 +343,7 @@ fn cycle(addr: SocketAddr, up: Duration, down: Duration) -> Result<()> {
 }
 
 fn spawn_connection(stream: TcpStream, behaviour: &Arc<Behaviour>) {
+    STATS.connection();
     let behaviour = Arc::clone(behaviour);
     thread::spawn(move || {
         // Errors only mean the client went away; there is nobody to report them to.
@@ -234,6 +364,7 @@ fn handle(mut stream: TcpStream, behaviour: &Behaviour) -> io::Result<()> {
     let Some((request, already_read)) = read_request(&mut stream)? else {
         return Ok(());
     };
+    STATS.request(&request);
     match behaviour {
         Behaviour::Hang => {
             // Keep the connection open without answering until the client (nginx, after
@@ -251,7 +382,7 @@ fn handle(mut stream: TcpStream, behaviour: &Behaviour) -> io::Result<()> {
                 b"HTTP/1.1 200 OK\r\n\x01\x02 this is not an HTTP header \xff\xfe\r\n\r\n",
             )?;
         }
-        Behaviour::App | Behaviour::Status { .. } => {
+        Behaviour::App | Behaviour::Status { .. } | Behaviour::CachedError => {
             discard_body(
                 &mut stream,
                 request.content_length.saturating_sub(already_read),
@@ -336,6 +467,7 @@ fn response(behaviour: &Behaviour, request: &Request) -> Vec<u8> {
             ),
             retry_after.as_deref(),
         ),
+        Behaviour::CachedError => (200, "text/html; charset=utf-8", ERROR_PAGE.to_owned(), None),
         _ if request.path == "/health" => (200, "text/plain; charset=utf-8", "ok".to_owned(), None),
         _ => (200, "text/html; charset=utf-8", APP_PAGE.to_owned(), None),
     };
@@ -435,6 +567,8 @@ mod tests {
             }
         );
         assert!(options(&["--listen", "127.0.0.1:1", "--mode", "up", "--status", "503"]).is_err());
+        let o = options(&["--listen", "127.0.0.1:1", "--mode", "cached-error"]).unwrap();
+        assert_eq!(o.mode, Mode::CachedError);
         assert!(options(&["--listen", "127.0.0.1:1", "--mode", "nope"]).is_err());
         assert!(options(&["--listen", "nowhere", "--mode", "up"]).is_err());
     }
@@ -491,6 +625,38 @@ mod tests {
         head.method = "HEAD".into();
         let r = String::from_utf8(response(&b, &head)).unwrap();
         assert!(r.ends_with("\r\n\r\n"));
+    }
+
+    #[test]
+    fn cached_error_is_our_page_with_200_and_only_the_body_tells() {
+        let r = String::from_utf8(response(&Behaviour::CachedError, &get("/some/page"))).unwrap();
+        assert!(r.starts_with("HTTP/1.1 200 OK\r\n"), "{r}");
+        assert!(r.contains("data-gateway-doctor=\"error-page\""));
+        assert!(!r.to_ascii_lowercase().contains("x-gateway-doctor"));
+    }
+
+    #[test]
+    fn stats_count_requests_per_method_and_path() {
+        // STATS is process-wide and other tests use it: compare before and after.
+        let key = "PATCH /stats-test";
+        let before = STATS.snapshot().1.get(key).copied().unwrap_or(0);
+        let mut request = get("/stats-test");
+        request.method = "PATCH".into();
+        STATS.request(&request);
+        STATS.request(&request);
+        assert_eq!(STATS.snapshot().1.get(key).copied(), Some(before + 2));
+        let json: serde_json::Value = serde_json::from_str(&STATS.json()).unwrap();
+        assert_eq!(json["by_request"][key].as_u64(), Some(before + 2));
+        assert!(json["requests"].as_u64().unwrap() >= 2);
+        assert!(STATS.summary().contains("PATCH /stats-test: "));
+
+        let path =
+            std::env::temp_dir().join(format!("gd-upstream-stats-{}.json", std::process::id()));
+        write_stats(&path).unwrap();
+        let written: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+        assert!(written["by_request"][key].as_u64().unwrap() >= before + 2);
+        fs::remove_file(&path).unwrap();
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 import { spawn, execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile, chmod } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile, chmod } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -124,6 +124,39 @@ async function stopProcess(handle, { signal = 'SIGTERM', timeoutMs = 5000 } = {}
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * A fresh temp directory, removed by removeScratchDir() or, at the latest, when the test process exits.
+ * Readable by nginx workers when the tests run as root.
+ */
+export async function scratchDir(prefix = 'gd-e2e-') {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  scratchDirs.add(dir);
+  await chmod(dir, 0o755);
+  return dir;
+}
+
+export async function removeScratchDir(dir) {
+  if (!dir) return;
+  await rm(dir, { recursive: true, force: true });
+  scratchDirs.delete(dir);
+}
+
+/**
+ * A copy of the assembled site whose 502.html carries `config` in its JSON config block, exactly as an
+ * operator would edit it. Returns the directory (pass it to startNginx as `siteDir`).
+ */
+export async function siteWithConfig(config) {
+  const env = requireEnv();
+  const dir = await scratchDir('gd-e2e-site-');
+  await cp(env.siteDir, dir, { recursive: true });
+  const page = path.join(dir, '502.html');
+  const html = await readFile(page, 'utf8');
+  const block = /(<script type="application\/json" id="gateway-doctor-config">)[\s\S]*?(<\/script>)/;
+  if (!block.test(html)) throw new Error(`siteWithConfig: no config block in ${page}`);
+  await writeFile(page, html.replace(block, (_, open, close) => open + JSON.stringify(config) + close));
+  return dir;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Ports
 
@@ -171,8 +204,9 @@ async function waitForPort(port, handle, timeoutMs) {
 
 /**
  * Starts `xtask upstream --mode MODE` on 127.0.0.1:`opts.port` (a fresh port if not given).
- * Options: upSecs, downSecs, status, retryAfter, timeoutMs. For every mode except `cycle` (which
- * starts with its listener closed) it waits until the port accepts connections.
+ * Options: upSecs, downSecs, status, retryAfter, timeoutMs, stats. For every mode except `cycle`
+ * (which starts with its listener closed) it waits until the port accepts connections.
+ * With `stats: true` the upstream counts what reaches it into a file: read it with upstreamStats().
  */
 export async function startUpstream(mode, opts = {}) {
   const env = requireEnv();
@@ -182,9 +216,16 @@ export async function startUpstream(mode, opts = {}) {
   if (opts.downSecs !== undefined) args.push('--down-secs', String(opts.downSecs));
   if (opts.status !== undefined) args.push('--status', String(opts.status));
   if (opts.retryAfter !== undefined) args.push('--retry-after', String(opts.retryAfter));
+  let statsDir;
+  if (opts.stats) {
+    statsDir = await scratchDir('gd-e2e-upstream-');
+    args.push('--stats', path.join(statsDir, 'stats.json'));
+  }
   const handle = startProcess(`xtask upstream (${mode})`, env.xtask, args);
   handle.port = port;
   handle.mode = mode;
+  handle.statsDir = statsDir;
+  handle.statsPath = statsDir && path.join(statsDir, 'stats.json');
   const timeoutMs = opts.timeoutMs ?? 10000;
   try {
     if (mode === 'cycle') {
@@ -197,9 +238,20 @@ export async function startUpstream(mode, opts = {}) {
     }
   } catch (err) {
     await stopProcess(handle, { signal: 'SIGKILL' });
+    await removeScratchDir(statsDir);
     throw err;
   }
   return handle;
+}
+
+/**
+ * What an upstream started with `stats: true` has received so far (or in total, once stopped):
+ * { connections, requests, by_request: { 'GET /path': n, ... } }. The file is rewritten within ~50 ms
+ * of a change, and a last time when the upstream stops (SIGTERM).
+ */
+export async function upstreamStats(handle) {
+  if (!handle?.statsPath) throw new Error('upstreamStats: the upstream was not started with { stats: true }');
+  return JSON.parse(await readFile(handle.statsPath, 'utf8'));
 }
 
 /** Stops the upstream the polite way (SIGTERM) and waits for it to exit. Safe to call twice. */
@@ -253,10 +305,11 @@ export async function nginxLogs(handle) {
 
 /**
  * Renders the config with `xtask nginx-conf` into a fresh temp dir and runs nginx in the foreground.
- * `extraConf` (a string) is written to a file and included inside the server block.
+ * `extraConf` (a string) is written to a file and included inside the server block; `siteDir` replaces
+ * GD_SITE_DIR (e.g. a copy from siteWithConfig()).
  * Returns { origin, port, dir, confPath, ... } for stopNginx().
  */
-export async function startNginx({ upstreamPort, extraConf, port, timeoutMs = 10000 } = {}) {
+export async function startNginx({ upstreamPort, extraConf, port, siteDir, timeoutMs = 10000 } = {}) {
   const env = requireEnv();
   if (!upstreamPort) throw new Error('startNginx: upstreamPort is required');
   const listen = port ?? (await freePort());
@@ -269,7 +322,7 @@ export async function startNginx({ upstreamPort, extraConf, port, timeoutMs = 10
     'nginx-conf',
     '--listen', `127.0.0.1:${listen}`,
     '--upstream', `127.0.0.1:${upstreamPort}`,
-    '--site', env.siteDir,
+    '--site', siteDir ?? env.siteDir,
     '--out', dir,
   ];
   if (extraConf !== undefined) {
