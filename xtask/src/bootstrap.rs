@@ -69,6 +69,36 @@ const SYSTEM_TOOLS: &[SystemTool] = &[
         why: "running wasm-bindgen-test in Chromium",
         needed_for: Needs::Test,
     },
+    // The distribution tests (tests/e2e/dist-recipes.test.mjs) validate and run the server recipes with
+    // the real servers. Traefik has no Debian package, so its recipe gets only the YAML check.
+    SystemTool {
+        binary: "apache2",
+        extra_dirs: &["/usr/sbin"],
+        package: "apache2",
+        why: "checking the Apache recipe (apache2 -t, then a real run)",
+        needed_for: Needs::Test,
+    },
+    SystemTool {
+        binary: "haproxy",
+        extra_dirs: &["/usr/sbin"],
+        package: "haproxy",
+        why: "checking the HAProxy recipe and its errorfiles (haproxy -c, then a real run)",
+        needed_for: Needs::Test,
+    },
+    SystemTool {
+        binary: "caddy",
+        extra_dirs: &["/usr/bin"],
+        package: "caddy",
+        why: "checking the Caddy recipe (caddy validate, then a real run)",
+        needed_for: Needs::Test,
+    },
+    SystemTool {
+        binary: "yamllint",
+        extra_dirs: &["/usr/bin"],
+        package: "yamllint",
+        why: "checking the Kubernetes and Traefik YAML (it also brings python3-yaml)",
+        needed_for: Needs::Test,
+    },
     SystemTool {
         binary: "node",
         extra_dirs: &[],

@@ -6,8 +6,12 @@ mod bootstrap;
 mod build;
 mod config;
 mod demo;
+mod dist;
+mod loadtest;
 mod nginx;
 mod npm;
+mod screenshots;
+mod size;
 mod suite;
 mod upstream;
 mod util;
@@ -22,16 +26,22 @@ usage: cargo xtask <command> [options]
 
 commands:
   build        install missing build tools, wasm-pack (web + bundler), wasm-opt, assemble target/site
+  dist         build, then dist/: page/, single-file 502/503/504.html, csp.txt, problem+json, recipes/
+  size         gzipped sizes against [budgets] in wasm-pack.toml, and the largest wasm functions
+  screenshots  [--update-docs]  the page under nginx in headless Chromium (light/dark, desktop/mobile)
+               into target/screenshots/; --update-docs also copies them to docs/screenshots/
   demo         build, then nginx on http://127.0.0.1:8502/ in front of an app that is down 20 s / up 20 s
   test         every CI check in order (fmt, clippy, cargo test, build, wasm-bindgen-test, e2e)
   bootstrap    only install the tools `test` needs
-  upstream     --listen ADDR --mode up|cycle|hang|garbage|status
-               [--up-secs N --down-secs N] [--status CODE] [--retry-after V]
+  upstream     --listen ADDR --mode up|cycle|hang|garbage|status|cached-error
+               [--up-secs N --down-secs N] [--status CODE] [--retry-after V] [--stats FILE]
   nginx-conf   --listen ADDR --upstream HOST:PORT --site DIR --out DIR [--extra FILE] [--snippet FILE]
                writes DIR/nginx.conf and prints its path; run it with
                nginx -p DIR -c DIR/nginx.conf -g 'daemon off;'
   bench        recovery [--seed N] [--quick] [--out DIR] [--reload-spread-ms MS]
                seeded simulation of 10,000 waiting tabs driving the real state machine
+  bench        health [--secs N] [--rate R] [--connections C] [--cases up,down,hang,unhealthy]
+               load test of nginx's micro-cached health endpoint: what reaches the application
 ";
 
 fn main() -> ExitCode {
@@ -60,6 +70,9 @@ fn dispatch(command: Option<OsString>, rest: Vec<OsString>) -> Result<()> {
             no_options(rest)?;
             build::cmd()
         }
+        "dist" => dist::cmd(Args::parse(rest)?),
+        "size" => size::cmd(Args::parse(rest)?),
+        "screenshots" => screenshots::cmd(rest),
         "demo" => {
             no_options(rest)?;
             demo::cmd()
@@ -74,6 +87,9 @@ fn dispatch(command: Option<OsString>, rest: Vec<OsString>) -> Result<()> {
         }
         "upstream" => upstream::cmd(Args::parse(rest)?),
         "nginx-conf" => nginx::cmd(Args::parse(rest)?),
+        "bench" if rest.first().is_some_and(|a| a == "health") => {
+            loadtest::cmd(Args::parse(rest.into_iter().skip(1))?)
+        }
         "bench" => {
             let rest: Vec<String> = rest
                 .iter()

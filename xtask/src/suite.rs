@@ -10,7 +10,10 @@ use std::time::Instant;
 
 use crate::bootstrap::{self, Needs, Tools};
 use crate::build;
+use crate::dist;
+use crate::loadtest;
 use crate::npm;
+use crate::size;
 use crate::util::{bail, cargo, cargo_target_dir, probe, repo_root, run, Context as _, Result};
 
 const E2E_DIR: &str = "tests/e2e";
@@ -30,7 +33,16 @@ const STEPS: &[Step] = &[
     ("clippy (native)", step_clippy_native),
     ("clippy (wasm32)", step_clippy_wasm),
     ("cargo test (native)", step_cargo_test),
+    (
+        "health endpoint load test (nginx micro-cache, 4 s at 2,000 req/s)",
+        step_health_load,
+    ),
     ("build (wasm-pack, wasm-opt, site)", step_build),
+    (
+        "dist (single-file pages, CSP hashes, problem+json, recipes)",
+        step_dist,
+    ),
+    ("size budgets (gzip -9)", step_size),
     (
         "wasm-bindgen-test in headless Chromium",
         step_wasm_pack_test,
@@ -113,9 +125,38 @@ fn step_cargo_test(_: &mut State) -> Result<()> {
     run(cargo().args(["test", "--workspace"]))
 }
 
+/// The short `cargo xtask bench health`: real nginx with the recipe's health endpoint, ≥ 1,000 req/s,
+/// and the application must see about one request per second.
+fn step_health_load(state: &mut State) -> Result<()> {
+    let nginx = state
+        .tools
+        .nginx
+        .as_deref()
+        .expect("bootstrap checks nginx");
+    loadtest::suite_step(nginx)
+}
+
 fn step_build(state: &mut State) -> Result<()> {
     state.site_dir = Some(build::build(&state.tools)?.site_dir);
     Ok(())
+}
+
+/// `dist/`, which the e2e tests `dist*.test.mjs` serve with nginx, Apache, Caddy and HAProxy.
+fn step_dist(state: &mut State) -> Result<()> {
+    let site = state
+        .site_dir
+        .as_deref()
+        .expect("the build step ran before dist");
+    dist::make(site).map(|_| ())
+}
+
+/// Fails only on the budgets in `size::ENFORCED`; the others are printed as "not enforced yet".
+fn step_size(state: &mut State) -> Result<()> {
+    let site = state
+        .site_dir
+        .as_deref()
+        .expect("the build step ran before size");
+    size::suite_check(site, &dist::dist_dir())
 }
 
 /// wasm-bindgen-test in real Chromium via chromedriver. The runner reads webdriver.json from the crate

@@ -1,0 +1,176 @@
+// The single-file pages of `cargo xtask dist` (dist/502.html, 503.html, 504.html), served alone, the
+// way a CDN's custom error page feature serves them: the only requests the page makes are its own
+// load and the widget's checks of the same URL; it runs under the strict CSP from dist/csp.txt; each
+// status has its own text; and when the site answers again the widget notices (without SSI it cannot
+// know the request was a GET, so it offers a button instead of reloading by itself).
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { openBrowser } from './lib/harness.mjs';
+import { distDir } from './lib/dist.mjs';
+
+const PAGE_PATH = '/shop/item?id=7';
+const HEADINGS = {
+  502: 'This site can’t reach its application right now',
+  503: 'This site is temporarily unavailable',
+  504: 'This site’s application is taking too long to answer',
+};
+
+/** The `Content-Security-Policy:` line that csp.txt gives for `name`. */
+function cspFor(csp, name) {
+  const section = csp.split(/^# /m).find((s) => s.startsWith(`${name}\n`));
+  const line = section?.split('\n').find((l) => l.startsWith('Content-Security-Policy: '));
+  assert.ok(line, `csp.txt has a Content-Security-Policy line for ${name}`);
+  return line.slice('Content-Security-Policy: '.length);
+}
+
+const sha256 = (text) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+
+describe('single-file pages served alone', { timeout: 120_000 }, () => {
+  const dist = distDir();
+  const csp = readFileSync(path.join(dist, 'csp.txt'), 'utf8');
+  const pages = Object.fromEntries([502, 503, 504].map((c) => [c, readFileSync(path.join(dist, `${c}.html`), 'utf8')]));
+  // What the server answers: the error page with `code`, or the application once `up` is set.
+  const state = { code: 502, up: false };
+  const log = [];
+  let server;
+  let origin;
+  const browsers = [];
+
+  before(async () => {
+    server = http.createServer((req, res) => {
+      log.push(`${req.method} ${req.url}`);
+      if (state.up) {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+        res.end('<!doctype html><title>Shop</title><h1>The shop is back</h1>');
+        return;
+      }
+      res.writeHead(state.code, {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+        'content-security-policy': cspFor(csp, `${state.code}.html`),
+      });
+      res.end(pages[state.code]);
+    });
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    origin = `http://127.0.0.1:${server.address().port}`;
+  });
+
+  after(async () => {
+    for (const b of browsers) await b.close();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  async function withConsole(b, fn) {
+    try {
+      await fn();
+    } catch (err) {
+      const report = `\n--- browser console ---\n${b.consoleLog.join('\n')}\n--- server log ---\n${log.join('\n')}`;
+      err.message += report;
+      if (typeof err.stack === 'string') err.stack += report;
+      throw err;
+    }
+  }
+
+  test('each file is self-contained, SSI-free and says what its status means', () => {
+    for (const [code, html] of Object.entries(pages)) {
+      const markup = html.replace(/<script\b[^>]*>[\s\S]*?<\/script>/g, '<script></script>');
+      assert.ok(!markup.includes('<!--'), `${code}: no SSI directive or comment left`);
+      assert.ok(!html.includes('/_gateway-doctor/'), `${code}: no asset URL left`);
+      assert.ok(!/\b(src|href)="(?!data:)/.test(html), `${code}: nothing is loaded from a URL`);
+      assert.ok(!html.includes('gateway-doctor:request'), `${code}: the SSI request meta tags are gone`);
+      assert.match(html, /<html[^>]*data-gateway-doctor="error-page"/);
+      assert.match(html, /<meta name="robots" content="noindex">/);
+      assert.ok(html.includes(`<span class="gd-num">${code}</span>`), `${code}: the status is written in`);
+      assert.ok(html.includes(`<h1>${HEADINGS[code]}</h1>`), `${code}: its own heading`);
+      assert.equal((html.match(/<script type="module">/g) ?? []).length, 1);
+    }
+    assert.notEqual(pages[502], pages[503]);
+  });
+
+  test('csp.txt holds the real sha256 of every inline script and style', () => {
+    for (const [code, html] of Object.entries(pages)) {
+      const policy = cspFor(csp, `${code}.html`);
+      const scripts = [...html.matchAll(/<script type="module">([\s\S]*?)<\/script>/g)].map((m) => m[1]);
+      const styles = [...html.matchAll(/<style>([\s\S]*?)<\/style>/g)].map((m) => m[1]);
+      assert.equal(scripts.length, 1);
+      assert.equal(styles.length, 1);
+      assert.ok(policy.includes(`script-src ${sha256(scripts[0])} 'wasm-unsafe-eval'`), `${code}: script hash`);
+      assert.ok(policy.includes(`style-src ${sha256(styles[0])}`), `${code}: style hash`);
+      assert.ok(!policy.includes('unsafe-inline'));
+    }
+  });
+
+  for (const code of [502, 503, 504]) {
+    test(`${code}: under its CSP the widget runs and requests nothing but the page itself`, async () => {
+      state.code = code;
+      state.up = false;
+      log.length = 0;
+      const b = await openBrowser({ origin });
+      browsers.push(b);
+      await withConsole(b, async () => {
+        const { page } = b;
+        const requests = [];
+        page.on('request', (r) => requests.push({ url: r.url(), type: r.resourceType() }));
+        await page.addInitScript(() => {
+          window.__violations = [];
+          document.addEventListener('securitypolicyviolation', (e) => {
+            window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`);
+          });
+        });
+        const res = await page.goto(origin + PAGE_PATH, { waitUntil: 'load', timeout: 15_000 });
+        assert.equal(res.status(), code);
+        await page.getByRole('heading', { level: 1, name: HEADINGS[code] }).waitFor({ timeout: 5_000 });
+        await page.waitForFunction(
+          () => {
+            const s = document.getElementById('gateway-doctor')?.dataset.state;
+            return Boolean(s) && s !== 'static';
+          },
+          null,
+          { timeout: 10_000 },
+        );
+        // Let the widget check the site at least once (its first delay is at most a few seconds).
+        const deadline = Date.now() + 15_000;
+        while (!requests.some((r) => r.type === 'fetch') && Date.now() < deadline) await page.waitForTimeout(100);
+        assert.deepEqual(await page.evaluate(() => window.__violations), [], 'no CSP violation');
+        assert.deepEqual(b.consoleErrors, []);
+        const foreign = requests.filter((r) => r.url !== origin + PAGE_PATH);
+        assert.deepEqual(foreign, [], 'every request is the page itself (its load and the widget checks)');
+        assert.ok(requests.some((r) => r.type === 'fetch'), 'the widget checked the page');
+        assert.ok(log.every((line) => line === `GET ${PAGE_PATH}`), `server saw only the page: ${log.join(', ')}`);
+      });
+      await b.close();
+    });
+  }
+
+  test('when the site answers again the widget notices, and offers a reload (method unknown)', async () => {
+    state.code = 502;
+    state.up = false;
+    const b = await openBrowser({ origin });
+    browsers.push(b);
+    await withConsole(b, async () => {
+      const { page } = b;
+      let navigations = 0;
+      page.on('framenavigated', (frame) => {
+        if (frame === page.mainFrame()) navigations += 1;
+      });
+      await page.goto(origin + PAGE_PATH, { waitUntil: 'load', timeout: 15_000 });
+      await page.waitForFunction(() => {
+        const s = document.getElementById('gateway-doctor')?.dataset.state;
+        return Boolean(s) && s !== 'static';
+      }, null, { timeout: 10_000 });
+      state.up = true;
+      await page.waitForFunction(() => document.getElementById('gateway-doctor')?.dataset.state === 'manual', null, {
+        timeout: 30_000,
+      });
+      assert.equal(navigations, 1, 'no automatic reload without knowing the request was a GET');
+      assert.equal(page.url(), origin + PAGE_PATH);
+      assert.deepEqual(b.consoleErrors, []);
+    });
+    await b.close();
+  });
+});

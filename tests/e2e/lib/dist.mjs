@@ -1,0 +1,181 @@
+// Helpers for the distribution tests (dist*.test.mjs): where `cargo xtask dist` put its output, the
+// Debian tools that validate and run the recipes, scratch directories, and servers in their own
+// process groups (stopped by the tests' `after` hooks, or on exit whatever happens).
+
+import { spawn, execFile } from 'node:child_process';
+import { accessSync, constants, existsSync, rmSync } from 'node:fs';
+import { chmod, cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** `dist/` from `cargo xtask dist` (GD_DIST_DIR overrides); throws a clear message if it is missing. */
+export function distDir() {
+  const dir = process.env.GD_DIST_DIR ? path.resolve(process.env.GD_DIST_DIR) : path.join(REPO, 'dist');
+  if (!existsSync(path.join(dir, '502.html'))) {
+    throw new Error(`${dir}/502.html is missing: run \`cargo xtask dist\` first (cargo xtask test does)`);
+  }
+  return dir;
+}
+
+/**
+ * The absolute path of a tool the recipes are validated with: `$ENV` if set, else the first
+ * executable candidate. `cargo xtask bootstrap` installs the Debian packages that provide them.
+ */
+export function tool(envName, candidates, pkg) {
+  const fromEnv = process.env[envName];
+  for (const candidate of fromEnv ? [fromEnv] : candidates) {
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // next
+    }
+  }
+  throw new Error(`${candidates[0]} not found (Debian package ${pkg}; \`cargo xtask bootstrap\` installs it, or set ${envName})`);
+}
+
+const scratchDirs = new Set();
+const running = new Set();
+
+process.once('exit', () => {
+  for (const child of running) killGroup(child, 'SIGKILL');
+  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh temp directory that a server's unprivileged workers can read; removed by cleanup(). */
+export async function scratchDir(prefix) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), `gd-${prefix}-`));
+  await chmod(dir, 0o755);
+  scratchDirs.add(dir);
+  return dir;
+}
+
+export async function removeScratch(dir) {
+  if (!dir) return;
+  await rm(dir, { recursive: true, force: true });
+  scratchDirs.delete(dir);
+}
+
+/** A copy of dist/page (plus the problem+json bodies under problem/) that servers may read. */
+export async function installSite(dir) {
+  const dist = distDir();
+  const site = path.join(dir, 'site');
+  await cp(path.join(dist, 'page'), site, { recursive: true });
+  for (const code of [502, 503, 504]) {
+    await cp(path.join(dist, `${code}.json`), path.join(site, 'problem', `${code}.json`));
+  }
+  return site;
+}
+
+/** Runs a command to completion; resolves { code, stdout, stderr } whatever the exit code. */
+export function runTool(command, args, { timeoutMs = 30_000, cwd, env } = {}) {
+  return new Promise((resolve) => {
+    execFile(command, args, { timeout: timeoutMs, killSignal: 'SIGKILL', cwd, env }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      resolve({ code, stdout: String(stdout), stderr: String(stderr), text: `${stdout}${stderr}` });
+    });
+  });
+}
+
+function killGroup(child, signal) {
+  if (!child.pid) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // gone
+  }
+}
+
+/** Starts a server in its own process group and keeps its output for failure messages. */
+export function startProcess(name, command, args, options = {}) {
+  const child = spawn(command, args, { ...options, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const handle = { name, child, output: '' };
+  const keep = (chunk) => {
+    handle.output += chunk.toString();
+    if (handle.output.length > 64 * 1024) handle.output = handle.output.slice(-32 * 1024);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  handle.exited = new Promise((resolve) => {
+    child.once('exit', (code, signal) => {
+      running.delete(child);
+      resolve({ code, signal });
+    });
+    child.once('error', (err) => {
+      running.delete(child);
+      handle.output += `\n[spawn error] ${err.message}`;
+      resolve({ code: null, signal: null });
+    });
+  });
+  running.add(child);
+  return handle;
+}
+
+/** SIGTERM, then SIGKILL after `timeoutMs`; the whole group goes. Safe to call twice or with undefined. */
+export async function stopProcess(handle, { timeoutMs = 5000 } = {}) {
+  if (!handle) return;
+  if (running.has(handle.child)) {
+    killGroup(handle.child, 'SIGTERM');
+    const timer = setTimeout(() => killGroup(handle.child, 'SIGKILL'), timeoutMs);
+    await handle.exited;
+    clearTimeout(timer);
+  }
+  killGroup(handle.child, 'SIGKILL');
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function canConnect(port) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    const done = (ok) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/** Resolves once 127.0.0.1:port accepts connections; fails early if the server exits. */
+export async function waitForPort(port, handle, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!running.has(handle.child)) {
+      throw new Error(`${handle.name} exited before listening on 127.0.0.1:${port}:\n${handle.output}`);
+    }
+    if (await canConnect(port)) return;
+    await sleep(50);
+  }
+  throw new Error(`${handle.name} did not listen on 127.0.0.1:${port} within ${timeoutMs} ms:\n${handle.output}`);
+}
+
+/** GET (or another method) with a timeout; resolves { status, headers, body }. */
+export async function request(url, init = {}) {
+  const res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(15_000), ...init });
+  return { status: res.status, headers: res.headers, body: await res.text() };
+}
+
+/** Appends a server's logs to a failing assertion's message. */
+export async function withLogs(handles, fn) {
+  try {
+    await fn();
+  } catch (err) {
+    let report = '';
+    for (const h of handles.filter(Boolean)) {
+      if (h.output) report += `\n--- ${h.name} output ---\n${h.output.slice(-6000)}`;
+      for (const log of h.logs ?? []) {
+        const text = await readFile(log, 'utf8').catch(() => '');
+        if (text.trim()) report += `\n--- ${log} ---\n${text.slice(-6000)}`;
+      }
+    }
+    err.message += report;
+    if (typeof err.stack === 'string') err.stack += report;
+    throw err;
+  }
+}
