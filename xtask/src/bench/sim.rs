@@ -20,7 +20,8 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
-use gateway_doctor::logic::config::Config;
+use gateway_doctor::logic::config::{config_from_json, Config};
+use gateway_doctor::logic::json::Json;
 use gateway_doctor::logic::machine::{
     Effects, Event as MachineEvent, Leadership, Phase, ProbeResult, ProbeTarget, Recovery, Start,
 };
@@ -40,14 +41,20 @@ pub const SERIES_AFTER_S: u64 = 180;
 pub const HEALTH_URL: &str = "/healthz";
 
 /// Our configuration for the benchmark: the defaults plus a health endpoint (the recommended setup),
-/// and optionally another reload spread (a what-if; the default is the shipped default).
+/// and optionally another reload spread (a what-if; the default is the shipped default). Built
+/// from JSON through the same validation a page author's config block goes through, so defaults
+/// that depend on other keys (the shorter cap with a health endpoint) apply here too.
 pub fn our_config(reload_spread_ms: Option<u64>) -> Config {
-    let defaults = Config::default();
-    Config {
-        health_url: Some(HEALTH_URL.to_owned()),
-        reload_spread_ms: reload_spread_ms.unwrap_or(defaults.reload_spread_ms),
-        ..defaults
+    let mut raw = vec![("healthUrl".to_owned(), Json::String(HEALTH_URL.to_owned()))];
+    if let Some(spread) = reload_spread_ms {
+        raw.push(("reloadSpreadMs".to_owned(), Json::Number(spread as f64)));
     }
+    let (config, warnings) = config_from_json(&Json::Object(raw));
+    assert!(
+        warnings.is_empty(),
+        "benchmark config rejected: {warnings:?}"
+    );
+    config
 }
 
 /// What one run measured. Times are relative to recovery (the origin first coming back).
