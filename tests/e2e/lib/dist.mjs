@@ -2,13 +2,23 @@
 // Debian tools that validate and run the recipes, scratch directories, and servers in their own
 // process groups (stopped by the tests' `after` hooks, or on exit whatever happens).
 
-import { spawn, execFile } from 'node:child_process';
-import { accessSync, constants, existsSync, rmSync } from 'node:fs';
-import { chmod, cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { cp, readFile } from 'node:fs/promises';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import {
+  isRunning,
+  removeScratchDir,
+  scratchDir as harnessScratchDir,
+  startProcess,
+  stopProcess,
+} from './harness.mjs';
+
+// Processes and scratch directories are the harness's: one registry, one clean-up on exit.
+export { startProcess, stopProcess };
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -38,27 +48,12 @@ export function tool(envName, candidates, pkg) {
   throw new Error(`${candidates[0]} not found (Debian package ${pkg}; \`cargo xtask bootstrap\` installs it, or set ${envName})`);
 }
 
-const scratchDirs = new Set();
-const running = new Set();
-
-process.once('exit', () => {
-  for (const child of running) killGroup(child, 'SIGKILL');
-  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A fresh temp directory that a server's unprivileged workers can read; removed by cleanup(). */
-export async function scratchDir(prefix) {
-  const dir = await mkdtemp(path.join(os.tmpdir(), `gd-${prefix}-`));
-  await chmod(dir, 0o755);
-  scratchDirs.add(dir);
-  return dir;
+/** A fresh temp directory that a server's unprivileged workers can read (see harness.mjs). */
+export function scratchDir(prefix) {
+  return harnessScratchDir(`gd-${prefix}-`);
 }
 
-export async function removeScratch(dir) {
-  if (!dir) return;
-  await rm(dir, { recursive: true, force: true });
-  scratchDirs.delete(dir);
-}
+export const removeScratch = removeScratchDir;
 
 /** A copy of dist/page (plus the problem+json bodies under problem/) that servers may read. */
 export async function installSite(dir) {
@@ -81,52 +76,6 @@ export function runTool(command, args, { timeoutMs = 30_000, cwd, env } = {}) {
   });
 }
 
-function killGroup(child, signal) {
-  if (!child.pid) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // gone
-  }
-}
-
-/** Starts a server in its own process group and keeps its output for failure messages. */
-export function startProcess(name, command, args, options = {}) {
-  const child = spawn(command, args, { ...options, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  const handle = { name, child, output: '' };
-  const keep = (chunk) => {
-    handle.output += chunk.toString();
-    if (handle.output.length > 64 * 1024) handle.output = handle.output.slice(-32 * 1024);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  handle.exited = new Promise((resolve) => {
-    child.once('exit', (code, signal) => {
-      running.delete(child);
-      resolve({ code, signal });
-    });
-    child.once('error', (err) => {
-      running.delete(child);
-      handle.output += `\n[spawn error] ${err.message}`;
-      resolve({ code: null, signal: null });
-    });
-  });
-  running.add(child);
-  return handle;
-}
-
-/** SIGTERM, then SIGKILL after `timeoutMs`; the whole group goes. Safe to call twice or with undefined. */
-export async function stopProcess(handle, { timeoutMs = 5000 } = {}) {
-  if (!handle) return;
-  if (running.has(handle.child)) {
-    killGroup(handle.child, 'SIGTERM');
-    const timer = setTimeout(() => killGroup(handle.child, 'SIGKILL'), timeoutMs);
-    await handle.exited;
-    clearTimeout(timer);
-  }
-  killGroup(handle.child, 'SIGKILL');
-}
-
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function canConnect(port) {
@@ -146,7 +95,7 @@ function canConnect(port) {
 export async function waitForPort(port, handle, timeoutMs = 15_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (!running.has(handle.child)) {
+    if (!isRunning(handle)) {
       throw new Error(`${handle.name} exited before listening on 127.0.0.1:${port}:\n${handle.output}`);
     }
     if (await canConnect(port)) return;

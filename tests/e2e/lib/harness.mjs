@@ -70,7 +70,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 }
 
 /** Spawns a tracked child in its own process group and keeps its output for error messages. */
-function startProcess(name, command, args, options = {}) {
+export function startProcess(name, command, args, options = {}) {
   const child = spawn(command, args, {
     ...options,
     detached: true, // own process group, so killGroup reaches grandchildren
@@ -98,12 +98,12 @@ function startProcess(name, command, args, options = {}) {
   return handle;
 }
 
-function isRunning(handle) {
+export function isRunning(handle) {
   return !hasExited(handle.child) && running.has(handle.child);
 }
 
 /** Sends `signal` and waits for the exit; escalates to SIGKILL after `timeoutMs`. */
-async function stopProcess(handle, { signal = 'SIGTERM', timeoutMs = 5000 } = {}) {
+export async function stopProcess(handle, { signal = 'SIGTERM', timeoutMs = 5000 } = {}) {
   if (!handle) return undefined;
   if (!isRunning(handle)) {
     if (!handle.swept) killGroup(handle.child, 'SIGKILL'); // stragglers of a leader that died alone
