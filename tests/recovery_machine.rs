@@ -90,6 +90,13 @@ fn drive(m: &mut Recovery, from: u64, until: u64, latency: u64, world: &World) -
     run
 }
 
+/// The application answering: the site is back.
+const UP: ProbeResult<'static> = ProbeResult::Answered {
+    status: 200,
+    retry_after: None,
+    our_error_page: false,
+};
+
 fn down(_: u64, _: ProbeTarget) -> ProbeResult<'static> {
     ProbeResult::Answered {
         status: 502,
@@ -106,11 +113,7 @@ fn reloads_after_the_page_answers_and_not_before() {
         if now < back_at {
             down(now, ProbeTarget::Page)
         } else {
-            ProbeResult::Answered {
-                status: 200,
-                retry_after: None,
-                our_error_page: false,
-            }
+            UP
         }
     };
     let run = drive(&mut m, T0, T0 + 3_600_000, 50, &world);
@@ -149,11 +152,7 @@ fn first_probe_waits_for_the_first_backoff_delay() {
 fn a_post_is_never_reloaded_automatically() {
     for method in [OriginalMethod::Unsafe, OriginalMethod::Unknown] {
         let mut m = Recovery::new(&Config::default(), start(method, None));
-        let up = |_, _| ProbeResult::Answered {
-            status: 200,
-            retry_after: None,
-            our_error_page: false,
-        };
+        let up = |_, _| UP;
         let run = drive(&mut m, T0, T0 + 120_000, 10, &up);
         assert_eq!(run.reload_at, None, "{method:?}");
         assert_eq!(m.phase(), Phase::Manual);
@@ -190,11 +189,7 @@ fn retry_after_is_a_floor_for_every_request() {
                 our_error_page: true,
             }
         } else {
-            ProbeResult::Answered {
-                status: 200,
-                retry_after: None,
-                our_error_page: false,
-            }
+            UP
         }
     };
     // The visitor clicks "Check now" during the floor: nothing is sent.
@@ -249,11 +244,7 @@ fn a_probe_that_never_answers_times_out_and_its_late_answer_is_ignored() {
         due + 3_500,
         Event::ProbeFinished {
             id: probe.id,
-            result: ProbeResult::Answered {
-                status: 200,
-                retry_after: None,
-                our_error_page: false,
-            },
+            result: UP,
         },
     );
     assert_eq!(late, Effects::default());
@@ -268,17 +259,9 @@ fn health_endpoint_first_then_the_page_verifies() {
     );
     // Health is up, but the page still serves the error (e.g. a CDN cache): no reload.
     let world = |now: u64, target| match target {
-        ProbeTarget::Health => ProbeResult::Answered {
-            status: 200,
-            retry_after: None,
-            our_error_page: false,
-        },
+        ProbeTarget::Health => UP,
         ProbeTarget::Page if now < T0 + 20_000 => down(now, target),
-        ProbeTarget::Page => ProbeResult::Answered {
-            status: 200,
-            retry_after: None,
-            our_error_page: false,
-        },
+        ProbeTarget::Page => UP,
     };
     let run = drive(&mut m, T0, T0 + 600_000, 10, &world);
     assert_eq!(run.probes[0].1, ProbeTarget::Health);
@@ -383,11 +366,7 @@ fn reloads_are_staggered_over_the_spread_window() {
         );
         let due = m.next_deadline().unwrap();
         let probe = m.handle(due, Event::Tick).probe.unwrap();
-        let ok = ProbeResult::Answered {
-            status: 200,
-            retry_after: None,
-            our_error_page: false,
-        };
+        let ok = UP;
         let e = m.handle(
             due,
             Event::ProbeFinished {
@@ -463,11 +442,7 @@ fn a_missing_health_endpoint_falls_back_to_the_page() {
             our_error_page: false,
         },
         ProbeTarget::Page if now < T0 + 30_000 => down(now, target),
-        ProbeTarget::Page => ProbeResult::Answered {
-            status: 200,
-            retry_after: None,
-            our_error_page: false,
-        },
+        ProbeTarget::Page => UP,
     };
     let run = drive(&mut m, T0, T0 + 600_000, 10, &world);
     assert_eq!(run.probes[0].1, ProbeTarget::Health);
@@ -507,11 +482,7 @@ fn health_up_waits_for_the_stagger_slot_before_verifying_the_page() {
     let due = m.next_deadline().unwrap();
     let health = m.handle(due, Event::Tick).probe.unwrap();
     assert_eq!(health.target, ProbeTarget::Health);
-    let ok = ProbeResult::Answered {
-        status: 200,
-        retry_after: None,
-        our_error_page: false,
-    };
+    let ok = UP;
     let e = m.handle(
         due + 5,
         Event::ProbeFinished {
@@ -552,11 +523,7 @@ fn a_peers_word_does_not_override_this_pages_retry_after() {
 fn a_crowded_server_widens_the_stagger_window() {
     // Health keeps saying yes while the page keeps failing: the server is up but saturated.
     let world = |_: u64, target| match target {
-        ProbeTarget::Health => ProbeResult::Answered {
-            status: 200,
-            retry_after: None,
-            our_error_page: false,
-        },
+        ProbeTarget::Health => UP,
         ProbeTarget::Page => ProbeResult::Answered {
             status: 503,
             retry_after: None,

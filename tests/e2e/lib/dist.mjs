@@ -5,11 +5,11 @@
 import { execFile } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { cp, readFile } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import {
+  canConnect,
   isRunning,
   removeScratchDir,
   scratchDir as harnessScratchDir,
@@ -77,19 +77,6 @@ export function runTool(command, args, { timeoutMs = 30_000, cwd, env } = {}) {
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function canConnect(port) {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    const done = (ok) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
 
 /** Resolves once 127.0.0.1:port accepts connections; fails early if the server exits. */
 export async function waitForPort(port, handle, timeoutMs = 15_000) {
