@@ -62,6 +62,16 @@ describe('recovery after a 502', { timeout: 120_000 }, () => {
       assert.match(res.headers.get('x-robots-tag') ?? '', /\bnoindex\b/);
       assert.equal(res.headers.get('x-gateway-doctor'), 'error-page');
       assert.match(res.headers.get('content-type') ?? '', /^text\/html/);
+      // The page runs under a strict policy: no inline code, only its own files, only this site.
+      const csp = res.headers.get('content-security-policy') ?? '';
+      for (const directive of [
+        "default-src 'none'",
+        "script-src 'self' 'wasm-unsafe-eval'",
+        "style-src 'self'",
+        "connect-src 'self'",
+      ]) {
+        assert.ok(csp.includes(directive), `CSP lacks ${directive}: ${csp}`);
+      }
 
       const html = await res.text();
       assert.match(html, /<html[^>]*\bdata-gateway-doctor="error-page"/);
@@ -99,6 +109,13 @@ describe('recovery after a 502', { timeout: 120_000 }, () => {
       browsers.push(b);
       const { page } = b;
       const url = nginx.origin + PAGE_PATH;
+      // Anything the strict CSP blocks is recorded (and would also be a console error).
+      await b.context.addInitScript(() => {
+        window.__cspViolations = [];
+        document.addEventListener('securitypolicyviolation', (e) => {
+          window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`);
+        });
+      });
 
       const res = await page.goto(url, { waitUntil: 'load', timeout: 15_000 });
       assert.equal(res.status(), 502);
@@ -118,6 +135,7 @@ describe('recovery after a 502', { timeout: 120_000 }, () => {
       await root.locator('[data-gd="countdown"]').waitFor({ state: 'attached', timeout: 5_000 });
       await root.locator('button[data-gd="retry-now"]').waitFor({ state: 'attached', timeout: 5_000 });
       assert.equal(await root.locator('[data-gd="status"]').getAttribute('aria-live'), 'polite');
+      assert.deepEqual(await page.evaluate(() => window.__cspViolations), [], 'the widget runs under the CSP');
 
       // Bring the application up on the port nginx proxies to. The page must notice and reload.
       const reloaded = page.waitForResponse(
