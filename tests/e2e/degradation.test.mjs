@@ -1,0 +1,80 @@
+// When the widget cannot run, the visitor still gets the whole static page and no errors: a broken
+// or truncated .wasm (a bad deploy, a proxy that mangles binaries), and a browser without
+// WebAssembly (disabled by policy, very old). boot.js explains itself with a console warning.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  freePort,
+  openBrowser,
+  removeScratchDir,
+  requireEnv,
+  siteWithConfig,
+  startNginx,
+  stopNginx,
+} from './lib/harness.mjs';
+
+const STATIC_HEADING = /can.t reach its application/i;
+
+describe('degradation without a working widget', { timeout: 90_000 }, () => {
+  let nginx;
+  let brokenSite;
+  let brokenNginx;
+  const browsers = [];
+
+  before(async () => {
+    requireEnv();
+    nginx = await startNginx({ upstreamPort: await freePort() });
+    // The same site with its .wasm cut in half.
+    brokenSite = await siteWithConfig({});
+    const wasm = path.join(brokenSite, 'gateway_doctor_bg.wasm');
+    const bytes = await readFile(wasm);
+    await writeFile(wasm, bytes.subarray(0, bytes.length >> 1));
+    brokenNginx = await startNginx({ upstreamPort: await freePort(), siteDir: brokenSite });
+  });
+
+  after(async () => {
+    for (const b of browsers) await b.close();
+    await stopNginx(nginx);
+    await stopNginx(brokenNginx);
+    await removeScratchDir(brokenSite);
+  });
+
+  async function expectStaticPage(b, origin) {
+    const res = await b.page.goto(`${origin}/orders`, { waitUntil: 'load', timeout: 15_000 });
+    assert.equal(res.status(), 502);
+    await b.page.getByRole('heading', { level: 1, name: STATIC_HEADING }).waitFor({ timeout: 5_000 });
+    assert.ok(await b.page.getByRole('heading', { level: 2, name: 'What you can do' }).isVisible());
+    // Give boot.js time to try and fail.
+    await b.page.waitForFunction(
+      () => performance.getEntriesByType('resource').some((e) => e.name.endsWith('/boot.js')),
+      null,
+      { timeout: 5_000 },
+    );
+    await b.page.waitForTimeout(1_500);
+    assert.equal(await b.page.getAttribute('#gateway-doctor', 'data-state'), 'static');
+    assert.equal(await b.page.locator('#gateway-doctor').boundingBox(), null, 'no half-built widget');
+    assert.deepEqual(b.consoleErrors, []);
+    assert.ok(
+      b.consoleLog.some((line) => line.startsWith('warning:') && line.includes('gateway-doctor')),
+      `boot.js says why in a warning:\n${b.consoleLog.join('\n')}`,
+    );
+  }
+
+  test('a truncated .wasm leaves the static page intact, with a warning and no error', async () => {
+    const b = await openBrowser({ origin: brokenNginx.origin });
+    browsers.push(b);
+    await expectStaticPage(b, brokenNginx.origin);
+  });
+
+  test('a browser without WebAssembly gets the static page, with a warning and no error', async () => {
+    const b = await openBrowser({ origin: nginx.origin });
+    browsers.push(b);
+    await b.context.addInitScript(() => {
+      delete globalThis.WebAssembly;
+    });
+    await expectStaticPage(b, nginx.origin);
+  });
+});
