@@ -15,6 +15,13 @@ async fn a_hidden_tab_does_not_probe() {
         r#"{"retry": {"initialDelayMs": 250, "maxDelayMs": 1000}}"#,
         AFTER_POST,
     );
+    // The diagnosis sends its requests once at mount, while the tab is visible; let them finish.
+    for _ in 0..100 {
+        if root.has_attribute("data-verdict") {
+            break;
+        }
+        sleep(50).await;
+    }
     set_visibility("hidden");
     wait_for_state(&root, "paused-hidden").await;
     let before = probes_sent();

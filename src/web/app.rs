@@ -7,7 +7,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{AbortController, Document, Element, EventTarget, VisibilityState, Window};
 
-use super::dom::{element, set_attribute_if_changed, set_flag, set_text};
+use super::diagnosis::{self, Diagnoser};
+use super::dom::{element, set_attribute_if_changed, set_flag, set_text, warn};
 use super::page::PageInfo;
 use super::probe::{self, Answer};
 use super::tabs::{self, Tabs};
@@ -37,6 +38,8 @@ pub struct App {
     timer: Option<i32>,
     in_flight: Option<AbortController>,
     pub tabs: Tabs,
+    /// Shown under the widget; fed with every finished check.
+    diagnosis: Option<Rc<Diagnoser>>,
 }
 
 pub type Shared = Rc<RefCell<App>>;
@@ -83,17 +86,19 @@ pub fn start(root: Element, config: Config, page: PageInfo) -> Result<(), JsValu
     }
     let widget = build_widget(&document, root, locale)?;
     let button = widget.button.clone();
+    let widget_root = widget.root.clone();
     let app: Shared = Rc::new(RefCell::new(App {
         window: window.clone(),
         machine,
         locale,
         page_url,
-        health_url: config.health_url,
+        health_url: config.health_url.clone(),
         widget,
         tick: None,
         timer: None,
         in_flight: None,
         tabs: Tabs::default(),
+        diagnosis: None,
     }));
 
     let tick = callback(&app, |_| Some(Event::Tick));
@@ -113,6 +118,17 @@ pub fn start(root: Element, config: Config, page: PageInfo) -> Result<(), JsValu
     listen(&button, "click", &app, |_| Some(Event::ButtonPressed))?;
     tabs::start(&app, seed);
     dispatch(&app, Event::Tick);
+    // The diagnosis is extra: if it cannot start, the recovery widget still works.
+    match diagnosis::start(
+        &widget_root,
+        config,
+        locale,
+        &page.request,
+        &page.request_id,
+    ) {
+        Ok(d) => app.borrow_mut().diagnosis = Some(d),
+        Err(_) => warn("gateway-doctor: could not start the diagnosis"),
+    }
     Ok(())
 }
 
@@ -202,9 +218,9 @@ fn carry_out(app: &Shared, effects: Effects) {
         }
     }
     if let Some(p) = effects.probe {
-        let url = match (p.target, &a.health_url) {
-            (ProbeTarget::Health, Some(health)) => health.clone(),
-            _ => a.page_url.clone(),
+        let (url, health) = match (p.target, &a.health_url) {
+            (ProbeTarget::Health, Some(health)) => (health.clone(), true),
+            _ => (a.page_url.clone(), false),
         };
         let Ok(controller) = AbortController::new() else {
             return;
@@ -213,7 +229,9 @@ fn carry_out(app: &Shared, effects: Effects) {
         a.in_flight = Some(controller);
         let app = app.clone();
         wasm_bindgen_futures::spawn_local(async move {
+            let started = now_ms();
             let answer = probe::send(&url, p.target == ProbeTarget::Page, &signal).await;
+            let elapsed_ms = now_ms().saturating_sub(started).min(u32::MAX as u64) as u32;
             let result = match &answer {
                 Answer::Http {
                     status,
@@ -227,8 +245,18 @@ fn carry_out(app: &Shared, effects: Effects) {
                 Answer::Failed if signal.aborted() => ProbeResult::TimedOut,
                 Answer::Failed => ProbeResult::Failed,
             };
-            app.borrow_mut().in_flight = None;
+            let diagnoser = {
+                let mut a = app.borrow_mut();
+                a.in_flight = None;
+                a.diagnosis.clone()
+            };
             dispatch(&app, Event::ProbeFinished { id: p.id, result });
+            if let Some(d) = diagnoser {
+                d.observe(
+                    health,
+                    diagnosis::outcome(&answer, signal.aborted(), elapsed_ms),
+                );
+            }
         });
     }
     let window = a.window.clone();

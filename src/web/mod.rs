@@ -3,6 +3,7 @@
 //! out the effects that `logic` decides. It decides nothing itself.
 
 mod app;
+mod diagnosis;
 mod dom;
 mod js_value;
 mod probe;
@@ -32,6 +33,7 @@ mod page {
     /// What the gateway injected into the page (nginx SSI), each field empty when unknown.
     pub struct PageInfo {
         pub request: String,
+        pub request_id: String,
         pub retry_after: String,
     }
 
@@ -46,11 +48,13 @@ mod page {
         if !page.is_object() {
             return PageInfo {
                 request: String::new(),
+                request_id: String::new(),
                 retry_after: String::new(),
             };
         }
         PageInfo {
             request: field(page, "request"),
+            request_id: field(page, "requestId"),
             retry_after: field(page, "retryAfter"),
         }
     }
