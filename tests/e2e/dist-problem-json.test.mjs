@@ -15,9 +15,8 @@ import {
   request,
   runTool,
   scratchDir,
-  startProcess,
+  startNginxConf,
   stopProcess,
-  waitForPort,
   withLogs,
 } from './lib/dist.mjs';
 
@@ -66,11 +65,7 @@ describe('nginx: problem+json for API clients', { timeout: 60_000 }, () => {
     const map = path.join(recipes, 'gateway-doctor-problem-json-map.conf');
     await writeFile(confPath, conf.replace('\nhttp {\n', `\nhttp {\n    include "${map}";\n`));
 
-    const check = await runTool(env.nginx, ['-t', '-p', `${out}/`, '-c', confPath]);
-    assert.equal(check.code, 0, `nginx -t failed:\n${check.text}`);
-    nginx = startProcess('nginx', env.nginx, ['-p', `${out}/`, '-c', confPath, '-g', 'daemon off;']);
-    nginx.logs = [path.join(out, 'error.log')];
-    await waitForPort(port, nginx);
+    nginx = await startNginxConf('nginx', env.nginx, out, confPath, port);
     origin = `http://127.0.0.1:${port}`;
   });
 

@@ -17,6 +17,7 @@ import {
   request,
   runTool,
   scratchDir,
+  startNginxConf,
   startProcess,
   stopProcess,
   tool,
@@ -342,11 +343,7 @@ http {
 `;
     const confPath = path.join(dir, 'nginx.conf');
     await writeFile(confPath, conf);
-    const check = await runTool(env.nginx, ['-t', '-p', `${dir}/`, '-c', confPath]);
-    assert.equal(check.code, 0, `nginx -t failed:\n${check.text}`);
-    nginx = startProcess('nginx (default backend)', env.nginx, ['-p', `${dir}/`, '-c', confPath, '-g', 'daemon off;']);
-    nginx.logs = [path.join(dir, 'error.log')];
-    await waitForPort(port, nginx);
+    nginx = await startNginxConf('nginx (default backend)', env.nginx, dir, confPath, port);
     origin = `http://127.0.0.1:${port}`;
   });
 

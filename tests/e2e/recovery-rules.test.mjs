@@ -24,6 +24,7 @@ import {
   stopNginx,
   stopUpstream,
   upstreamStats,
+  widgetMounted,
 } from './lib/harness.mjs';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -69,18 +70,6 @@ function fixture() {
     }
   };
   return f;
-}
-
-/** Resolves once the widget has mounted (left the static state). */
-async function widgetMounted(page) {
-  await page.waitForFunction(
-    () => {
-      const state = document.getElementById('gateway-doctor')?.dataset.state;
-      return Boolean(state) && state !== 'static';
-    },
-    null,
-    { timeout: 10_000 },
-  );
 }
 
 /** Counts navigations of the main frame (the initial load included). */

@@ -15,6 +15,7 @@ import {
   startUpstream,
   stopNginx,
   stopUpstream,
+  widgetMounted,
 } from './lib/harness.mjs';
 
 const PAGE_PATH = '/some/page?x=1';
@@ -123,14 +124,7 @@ describe('recovery after a 502', { timeout: 120_000 }, () => {
       assert.ok(await page.getByRole('heading', { level: 2, name: 'What you can do' }).isVisible());
 
       // The widget mounted: it left the "static" state and rendered its parts.
-      await page.waitForFunction(
-        () => {
-          const state = document.getElementById('gateway-doctor')?.dataset.state;
-          return Boolean(state) && state !== 'static';
-        },
-        null,
-        { timeout: 10_000 },
-      );
+      await widgetMounted(page);
       const root = page.locator('#gateway-doctor');
       await root.locator('[data-gd="countdown"]').waitFor({ state: 'attached', timeout: 5_000 });
       await root.locator('button[data-gd="retry-now"]').waitFor({ state: 'attached', timeout: 5_000 });

@@ -115,3 +115,16 @@ export async function withLogs(handles, fn) {
     throw err;
   }
 }
+
+/**
+ * Validates `confPath` with `nginx -t`, then runs nginx in the foreground from `prefix` and waits
+ * for `port`. The handle carries the error log for failure messages.
+ */
+export async function startNginxConf(name, nginxBin, prefix, confPath, port) {
+  const check = await runTool(nginxBin, ['-t', '-p', `${prefix}/`, '-c', confPath]);
+  if (check.code !== 0) throw new Error(`nginx -t failed:\n${check.text}`);
+  const nginx = startProcess(name, nginxBin, ['-p', `${prefix}/`, '-c', confPath, '-g', 'daemon off;']);
+  nginx.logs = [path.join(prefix, 'error.log')];
+  await waitForPort(port, nginx);
+  return nginx;
+}

@@ -410,3 +410,15 @@ export async function openBrowser({ origin = 'http://127.0.0.1:', javaScriptEnab
     throw err;
   }
 }
+
+/** Resolves once the widget has mounted (left the static state). */
+export async function widgetMounted(page) {
+  await page.waitForFunction(
+    () => {
+      const state = document.getElementById('gateway-doctor')?.dataset.state;
+      return Boolean(state) && state !== 'static';
+    },
+    null,
+    { timeout: 10_000 },
+  );
+}
