@@ -757,7 +757,7 @@ impl Validator {
             };
             // Keep line breaks out and the length sane; the text is still shown with textContent.
             let cleaned = self.clean(&path, text, MAX_MESSAGE_CHARS);
-            let wants_slot = message_text(Locale::En, message).contains("{}");
+            let wants_slot = message.has_slot();
             if cleaned.matches("{}").count() != usize::from(wants_slot) {
                 self.warn(&path, Problem::PlaceholderMismatch);
                 continue;

@@ -3,28 +3,112 @@
 //! One enum of message ids and one exhaustive `match` per locale: a missing translation is a
 //! compile error, not a blank label in front of a stressed visitor.
 
-/// Supported languages.
+mod ar;
+mod de;
+mod en;
+mod es;
+mod fr;
+mod it;
+mod ja;
+mod nl;
+mod pl;
+mod pt;
+mod ru;
+mod uk;
+mod zh;
+
+/// Supported languages. Adding one: a variant here and a file under `messages/` whose `match` covers
+/// every [`Message`] (the compiler refuses a missing one).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Locale {
+    /// English
     En,
+    /// German
+    De,
+    /// French
+    Fr,
+    /// Spanish
+    Es,
+    /// Italian
+    It,
+    /// Portuguese
+    Pt,
+    /// Dutch
+    Nl,
+    /// Polish
+    Pl,
+    /// Russian
+    Ru,
+    /// Ukrainian
+    Uk,
+    /// Chinese (Simplified)
+    Zh,
+    /// Japanese
+    Ja,
+    /// Arabic
+    Ar,
 }
 
 impl Locale {
-    pub const ALL: [Locale; 1] = [Locale::En];
+    pub const ALL: [Locale; 13] = [
+        Locale::En,
+        Locale::De,
+        Locale::Fr,
+        Locale::Es,
+        Locale::It,
+        Locale::Pt,
+        Locale::Nl,
+        Locale::Pl,
+        Locale::Ru,
+        Locale::Uk,
+        Locale::Zh,
+        Locale::Ja,
+        Locale::Ar,
+    ];
     /// For warnings: the accepted `locale` values.
-    pub const TAGS: &'static str = "\"en\"";
+    pub const TAGS: &'static str =
+        "\"en\", \"de\", \"fr\", \"es\", \"it\", \"pt\", \"nl\", \"pl\", \"ru\", \"uk\", \"zh\", \"ja\", \"ar\"";
 
-    /// The BCP 47 tag for `<html lang>`.
+    /// The BCP 47 tag for `lang` attributes and bundle file names.
     pub fn tag(self) -> &'static str {
         match self {
             Locale::En => "en",
+            Locale::De => "de",
+            Locale::Fr => "fr",
+            Locale::Es => "es",
+            Locale::It => "it",
+            Locale::Pt => "pt",
+            Locale::Nl => "nl",
+            Locale::Pl => "pl",
+            Locale::Ru => "ru",
+            Locale::Uk => "uk",
+            Locale::Zh => "zh",
+            Locale::Ja => "ja",
+            Locale::Ar => "ar",
+        }
+    }
+
+    /// The language's own name, for a language menu.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Locale::En => "English",
+            Locale::De => "Deutsch",
+            Locale::Fr => "Français",
+            Locale::Es => "Español",
+            Locale::It => "Italiano",
+            Locale::Pt => "Português",
+            Locale::Nl => "Nederlands",
+            Locale::Pl => "Polski",
+            Locale::Ru => "Русский",
+            Locale::Uk => "Українська",
+            Locale::Zh => "中文",
+            Locale::Ja => "日本語",
+            Locale::Ar => "العربية",
         }
     }
 
     pub fn is_right_to_left(self) -> bool {
-        match self {
-            Locale::En => false,
-        }
+        matches!(self, Locale::Ar)
     }
 
     /// Matches a language tag by its primary subtag, case-insensitively (`en-GB` → English).
@@ -59,6 +143,10 @@ pub enum Message {
     CountdownSeconds,
     CheckNow,
     ReloadNow,
+    // The page's own heading, set by the widget when it speaks another language than the page.
+    PageBadge,
+    PageHeading,
+    PageLede,
     // Headings and report button.
     DiagnosisHeading,
     StepsHeading,
@@ -215,175 +303,26 @@ pub enum Message {
 
 pub fn text(locale: Locale, message: Message) -> &'static str {
     match locale {
-        Locale::En => english(message),
-    }
-}
-
-fn english(message: Message) -> &'static str {
-    use Message::*;
-    match message {
-        StatusWaiting => "Still unavailable. This page keeps checking and reloads by itself when the site is back.",
-        StatusChecking => "Checking whether the site is back…",
-        StatusPausedHidden => "Checks are paused while this tab is in the background.",
-        StatusPausedOffline => "Your device seems to be offline. Checks resume when the connection returns.",
-        StatusFollowing => "Another open tab of this site is checking for both of you. This tab reloads when the site is back.",
-        StatusWaitingRetryAfter => "The site asked visitors to wait before trying again. This page will check at the right time.",
-        StatusRecovered => "The site is back. Reloading…",
-        StatusManual => "The site is back. Reload when you are ready: your earlier request may have sent a form, so this page did not repeat it automatically.",
-        StatusStopped => "Automatic checks have stopped. You can still check now.",
-        CountdownSeconds => "Next check in {} s",
-        CheckNow => "Check now",
-        ReloadNow => "Reload page",
-        DiagnosisHeading => "What happened",
-        StepsHeading => "What you can do",
-        OperatorHeading => "For the site's operator",
-        ReportCopy => "Copy diagnostic report",
-        ReportCopied => "Report copied. Paste it into your message to the site's team.",
-        VerdictVisitorOfflineTitle => "Your device is offline",
-        VerdictVisitorOfflineDetail => "Your device has no working internet connection right now, so the site cannot be reached. This page checks again as soon as the connection is back.",
-        VerdictVisitorNetworkTitle => "This site cannot be reached from your network",
-        VerdictVisitorNetworkDetail => "Other sites answer your device, but this one does not. A VPN, a proxy, a firewall or a name lookup (DNS) problem on your side is the likely cause.",
-        VerdictGatewayDownTitle => "The site's server is not responding",
-        VerdictGatewayDownDetail => "Your connection works, but the server that receives requests for this site does not answer. Nothing is wrong on your side; the site's team has to fix it.",
-        VerdictAppDownTitle => "The site's application is down",
-        VerdictAppDownDetail => "The site's server answers, but the application behind it does not. The problem is on the site's side, not yours. This page reloads by itself when the site is back.",
-        VerdictAppOverloadedTitle => "The site is overloaded",
-        VerdictAppOverloadedDetail => "The site answers slowly or only some of the time, usually because it is very busy. Waiting a little usually helps.",
-        VerdictMaintenanceTitle => "The site is under maintenance",
-        VerdictMaintenanceDetail => "The site is down for planned work. This page reloads by itself when the work is done.",
-        VerdictKnownIncidentTitle => "The site's team knows about this problem",
-        VerdictKnownIncidentDetail => "The site's status page reports an ongoing incident, and the team is working on it.",
-        VerdictBlockedTitle => "Your request was blocked",
-        VerdictBlockedDetail => "A security rule or a limit on requests stopped your request. This can happen with VPNs, shared networks, or many requests in a short time.",
-        VerdictRecoveredTitle => "The site is back",
-        VerdictRecoveredDetail => "The site answers again. Reload the page to continue.",
-        VerdictUnknownTitle => "The site is not answering right now",
-        VerdictUnknownDetail => "It is not clear yet where the problem is. This page keeps checking and reloads by itself when the site is back.",
-        HopYou => "You",
-        HopNetwork => "Network",
-        HopGateway => "Web server",
-        HopApplication => "Application",
-        HopOk => "Working",
-        HopFailed => "Not responding",
-        HopDegraded => "Slow or unstable",
-        HopUnknown => "Not measured",
-        IncidentStarted => "Started",
-        IncidentUpdated => "Last update",
-        IncidentLink => "Follow updates on the status page",
-        IncidentUntitled => "The site's status page reports a problem.",
-        KeysLabel => "Keyboard shortcut:",
-        MenuPathLabel => "Where to find it:",
-        KeyCtrl => "Ctrl",
-        KeyShift => "Shift",
-        KeyCmd => "Cmd",
-        KeyOption => "Option",
-        KeyF5 => "F5",
-        KeyR => "R",
-        KeyDelete => "Delete",
-        MenuDotsVertical => "Menu (⋮)",
-        MenuDotsHorizontal => "Menu (⋯)",
-        MenuLines => "Menu (☰)",
-        MenuSettings => "Settings",
-        MenuSettingsApp => "Settings app",
-        MenuSystemSettings => "System Settings",
-        MenuApps => "Apps",
-        MenuGeneral => "General",
-        MenuSafari => "Safari",
-        MenuPrivacy => "Privacy",
-        MenuPrivacyAndSecurity => "Privacy and security",
-        MenuFirefoxPrivacySecurity => "Privacy & Security",
-        MenuPrivacySearchServices => "Privacy, search, and services",
-        MenuDeleteBrowsingData => "Delete browsing data",
-        MenuClearBrowsingData => "Clear browsing data",
-        MenuCookiesSiteData => "Cookies and Site Data",
-        MenuClearData => "Clear Data…",
-        MenuManageWebsiteData => "Manage Website Data…",
-        MenuClearHistoryWebsiteData => "Clear History and Website Data",
-        MenuPersonalBrowsingData => "Personal browsing data",
-        MenuDataManagement => "Data Management",
-        MenuClearPrivateData => "Clear Private Data",
-        MenuNetwork => "Network",
-        MenuNetworkInternet => "Network & internet",
-        MenuConnections => "Connections",
-        MenuMoreConnectionSettings => "More connection settings",
-        MenuVpn => "VPN",
-        MenuVpnDeviceManagement => "VPN & Device Management",
-        MenuProxy => "Proxy",
-        MenuFirefoxNetworkSettings => "Network Settings",
-        StepRefreshTitle => "Reload the page",
-        StepRefreshDetail => "The problem may already be over.",
-        StepRefreshTouch => "Tap the browser's reload button, or pull the page down from the top.",
-        StepRefreshButton => "Click the browser's reload button.",
-        StepHardRefreshTitle => "Reload without stored copies",
-        StepHardRefreshDetail => "This fetches the page fresh from the site instead of using copies your browser kept.",
-        StepHardRefreshButton => "Hold Shift while you click the reload button.",
-        StepAnotherBrowserTitle => "Try another browser",
-        StepAnotherBrowserDetail => "Open this address in another browser or in a private window. If it works there, something stored in this browser, or an extension, is the cause.",
-        StepClearCacheTitle => "Clear the cache and cookies",
-        StepClearCacheDetail => "Delete cached images and files, and cookies. You may have to sign in to sites again afterwards.",
-        StepClearCacheOther => "Open your browser's settings and look for the privacy section or browsing data.",
-        StepRestartRouterTitle => "Restart your router",
-        StepRestartRouterDetail => "Unplug your router or modem, wait thirty seconds, plug it back in, and reload once it is connected again.",
-        StepOtherNetworkTitle => "Try another network",
-        StepOtherNetworkMobile => "Switch from Wi-Fi to mobile data, or the other way round, and reload.",
-        StepOtherNetworkDesktop => "Connect to another network, for example your phone's hotspot, and reload.",
-        StepDisableVpnTitle => "Turn off VPN or proxy",
-        StepDisableVpnDetail => "Turn off any VPN, proxy or traffic-filtering extension for a moment, then reload.",
-        StepDisableVpnFirefox => "Firefox can also have a proxy of its own:",
-        StepDownForEveryoneTitle => "Check whether it is down for everyone",
-        StepDownForEveryoneDetail => "These independent sites show whether other people can reach this site right now.",
-        StepWaitTitle => "Wait a little",
-        StepWaitDetail => "This page checks by itself and reloads as soon as the site is back.",
-        StepWaitMaintenance => "The planned work usually takes a short while. This page reloads by itself when it is over.",
-        StepWaitIncident => "The site's team is working on the problem. This page reloads by itself when the site is back.",
-        StepWaitOverloaded => "Busy periods usually pass quickly. This page tries again at a gentle pace so it does not add to the load.",
-        StepWaitRateLimited => "Too many requests came from your connection. Wait a minute before you try again.",
-        StepContactSupportTitle => "Contact the site's team",
-        StepContactSupportDetail => "If the problem lasts, let the site's team know.",
-        StepContactSupportQuote => "Mention this reference so they can find your request:",
-        StepContactSupportPage => "Support page",
-        StepContactSupportSocial => "News about outages may also appear here:",
-        StepUseMirrorTitle => "Continue on another copy of the site",
-        StepUseMirrorDetail => "Another copy of this site is working right now:",
-        CheckHostingSupportTitle => "Ask your hosting provider",
-        CheckHostingSupportDetail => "On shared hosting the server is not under your control. Ask the provider whether they know of a problem, and give them the time and the request reference.",
-        CheckLogsTitle => "Read the error logs",
-        CheckLogsDetail => "Watch the logs while you load the page: the entry for the failed request usually names the cause.",
-        CheckLogsSharedDetail => "Open the error log in your hosting control panel and look at the entries from the time of the error.",
-        CheckServiceNameNote => "Replace the service name, version or port with the ones your server uses.",
-        CheckUpstreamStatusTitle => "Check that the application is running",
-        CheckUpstreamStatusDetail => "If the application's process has stopped or keeps restarting, the web server has nothing to pass requests to.",
-        CheckUpstreamConnectionTitle => "Test the application directly",
-        CheckUpstreamConnectionDetail => "Ask the application from the server itself, bypassing the web server. No answer here means the application is the problem.",
-        CheckUpstreamConnectionPhp => "PHP-FPM speaks FastCGI, not HTTP: check that its socket or port exists and matches the web server's setting.",
-        CheckUpstreamConfigTitle => "Check the upstream address",
-        CheckUpstreamConfigDetail => "Make sure the web server sends requests to the address, port or socket the application really listens on.",
-        CheckRestartTitle => "Restart the services",
-        CheckRestartDetail => "Restart the application, then test the web server's configuration and reload it.",
-        CheckTimeoutsTitle => "Adjust the timeouts",
-        CheckTimeoutsDetail => "If the application is slow rather than down, give it more time, then find out why it is slow.",
-        CheckTimeoutsPhp => "Also let PHP-FPM run requests that long:",
-        CheckHtaccessTitle => "Check .htaccess",
-        CheckHtaccessDetail => "Disable the .htaccess file for a moment, or restore the default one, to see whether one of its rules causes the error.",
-        CheckHeavyScriptsTitle => "Reduce heavy scripts",
-        CheckHeavyScriptsDetail => "Long-running scripts hit the host's time limit. Disable plugins you do not need, especially on WordPress, and speed up slow database queries.",
-        CheckFirewallTitle => "Check the firewall and security rules",
-        CheckFirewallDetail => "Make sure no firewall or security rule (ModSecurity, a CDN's firewall) blocks traffic between the web server and the application.",
-        CheckDnsTitle => "Check DNS and the network",
-        CheckDnsDetail => "Check that the domain points to this server and that the server can reach the services it needs.",
-        CheckResourcesTitle => "Check CPU, memory and disk",
-        CheckResourcesDetail => "A full disk, exhausted memory or a saturated CPU makes applications fail. Look for processes stopped by the out-of-memory killer.",
-        CheckServicesTitle => "Check the database and other services",
-        CheckServicesDetail => "If the database or a cache has crashed, the application fails with it. Check them and restart the one that stopped.",
-        CheckUpdatesTitle => "Review recent changes and updates",
-        CheckUpdatesDetail => "If the errors began after an update or a configuration change, roll it back. Otherwise keep the system and its services up to date.",
+        Locale::En => en::text(message),
+        Locale::De => de::text(message),
+        Locale::Fr => fr::text(message),
+        Locale::Es => es::text(message),
+        Locale::It => it::text(message),
+        Locale::Pt => pt::text(message),
+        Locale::Nl => nl::text(message),
+        Locale::Pl => pl::text(message),
+        Locale::Ru => ru::text(message),
+        Locale::Uk => uk::text(message),
+        Locale::Zh => zh::text(message),
+        Locale::Ja => ja::text(message),
+        Locale::Ar => ar::text(message),
     }
 }
 
 impl Message {
     /// Every message, in declaration order: operators' overrides are looked up here by id.
     /// A test checks that it matches the enum.
-    pub const ALL: [Message; 155] = {
+    pub const ALL: [Message; 158] = {
         use Message::*;
         [
             StatusWaiting,
@@ -398,6 +337,9 @@ impl Message {
             CountdownSeconds,
             CheckNow,
             ReloadNow,
+            PageBadge,
+            PageHeading,
+            PageLede,
             DiagnosisHeading,
             StepsHeading,
             OperatorHeading,
@@ -560,6 +502,9 @@ impl Message {
             CountdownSeconds => "countdown-seconds",
             CheckNow => "check-now",
             ReloadNow => "reload-now",
+            PageBadge => "page-badge",
+            PageHeading => "page-heading",
+            PageLede => "page-lede",
             DiagnosisHeading => "diagnosis-heading",
             StepsHeading => "steps-heading",
             OperatorHeading => "operator-heading",
@@ -706,6 +651,11 @@ impl Message {
         }
     }
 
+    /// The text has a `{}` where a number goes (in every language, a test checks).
+    pub fn has_slot(self) -> bool {
+        matches!(self, Message::CountdownSeconds)
+    }
+
     pub fn from_id(id: &str) -> Option<Message> {
         Message::ALL.into_iter().find(|m| m.id() == id)
     }
@@ -738,7 +688,12 @@ mod tests {
             assert_eq!(Message::from_id(id), Some(m));
             for locale in Locale::ALL {
                 let t = text(locale, m);
-                assert!(!t.is_empty() && t.matches("{}").count() <= 1, "{id}: {t}");
+                assert!(!t.is_empty(), "{locale:?} {id} is empty");
+                assert_eq!(
+                    t.matches("{}").count(),
+                    usize::from(m.has_slot()),
+                    "{locale:?} {id}: {t}"
+                );
             }
         }
         assert_eq!(

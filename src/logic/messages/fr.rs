@@ -1,0 +1,7 @@
+//! French. PLACEHOLDER: falls back to English until the translation lands.
+
+use super::Message;
+
+pub(super) fn text(message: Message) -> &'static str {
+    super::en::text(message)
+}
