@@ -60,6 +60,10 @@ pub enum Mode {
     /// Answer 200 with our own error page on every path (no `X-Gateway-Doctor` header: only the body
     /// tells), like a CDN that cached the error page with the wrong status.
     CachedError,
+    /// Intermittent overload: the cheap `/health` gets through every other time (200, then 503,
+    /// then 200, ...), every heavier path is shed with a 503 (no `Retry-After`: nobody knows when it
+    /// ends). What an application looks like when it has more work than workers.
+    Overloaded,
 }
 
 /// How one accepted connection is answered (cycle serves like `Up` while it is up).
@@ -73,6 +77,7 @@ enum Behaviour {
         retry_after: Option<String>,
     },
     CachedError,
+    Overloaded,
 }
 
 pub struct Options {
@@ -229,6 +234,7 @@ fn parse_options(args: &mut Args) -> Result<Options> {
         "hang" => Mode::Hang,
         "garbage" => Mode::Garbage,
         "cached-error" => Mode::CachedError,
+        "overloaded" => Mode::Overloaded,
         "status" => {
             let code = status.unwrap_or(503);
             if !(100..=599).contains(&code) {
@@ -241,7 +247,7 @@ fn parse_options(args: &mut Args) -> Result<Options> {
             }
             Mode::Status { code, retry_after }
         }
-        other => bail!("unknown --mode `{other}` (up, cycle, hang, garbage, status, cached-error)"),
+        other => bail!("unknown --mode `{other}` (up, cycle, hang, garbage, status, cached-error, overloaded)"),
     };
     Ok(Options { listen, mode })
 }
@@ -259,6 +265,7 @@ pub fn serve(options: &Options) -> Result<()> {
             retry_after: retry_after.clone(),
         },
         Mode::CachedError => Behaviour::CachedError,
+        Mode::Overloaded => Behaviour::Overloaded,
     };
     let listener = bind(addr)?;
     let mode_name = match &options.mode {
@@ -266,6 +273,7 @@ pub fn serve(options: &Options) -> Result<()> {
         Mode::Hang => "hang",
         Mode::Garbage => "garbage",
         Mode::CachedError => "cached-error",
+        Mode::Overloaded => "overloaded",
         _ => "status",
     };
     println!(
@@ -382,7 +390,10 @@ fn handle(mut stream: TcpStream, behaviour: &Behaviour) -> io::Result<()> {
                 b"HTTP/1.1 200 OK\r\n\x01\x02 this is not an HTTP header \xff\xfe\r\n\r\n",
             )?;
         }
-        Behaviour::App | Behaviour::Status { .. } | Behaviour::CachedError => {
+        Behaviour::App
+        | Behaviour::Status { .. }
+        | Behaviour::CachedError
+        | Behaviour::Overloaded => {
             discard_body(
                 &mut stream,
                 request.content_length.saturating_sub(already_read),
@@ -455,8 +466,27 @@ fn discard_body(stream: &mut TcpStream, remaining: usize) -> io::Result<()> {
     Ok(())
 }
 
+/// Health checks answered so far in `overloaded` mode: even ones get through, odd ones are shed.
+static OVERLOADED_HEALTH: AtomicU64 = AtomicU64::new(0);
+
 fn response(behaviour: &Behaviour, request: &Request) -> Vec<u8> {
+    let shed = |what: &str| {
+        (
+            503,
+            "text/plain; charset=utf-8",
+            format!("overloaded: {what} shed, try again\n"),
+            None,
+        )
+    };
     let (code, content_type, body, retry_after) = match behaviour {
+        Behaviour::Overloaded if request.path == "/health" => {
+            if OVERLOADED_HEALTH.fetch_add(1, Ordering::Relaxed) % 2 == 0 {
+                (200, "text/plain; charset=utf-8", "ok".to_owned(), None)
+            } else {
+                shed("health check")
+            }
+        }
+        Behaviour::Overloaded => shed("request"),
         Behaviour::Status { code, retry_after } => (
             *code,
             "text/html; charset=utf-8",
@@ -569,6 +599,8 @@ mod tests {
         assert!(options(&["--listen", "127.0.0.1:1", "--mode", "up", "--status", "503"]).is_err());
         let o = options(&["--listen", "127.0.0.1:1", "--mode", "cached-error"]).unwrap();
         assert_eq!(o.mode, Mode::CachedError);
+        let o = options(&["--listen", "127.0.0.1:1", "--mode", "overloaded"]).unwrap();
+        assert_eq!(o.mode, Mode::Overloaded);
         assert!(options(&["--listen", "127.0.0.1:1", "--mode", "nope"]).is_err());
         assert!(options(&["--listen", "nowhere", "--mode", "up"]).is_err());
     }
@@ -633,6 +665,22 @@ mod tests {
         assert!(r.starts_with("HTTP/1.1 200 OK\r\n"), "{r}");
         assert!(r.contains("data-gateway-doctor=\"error-page\""));
         assert!(!r.to_ascii_lowercase().contains("x-gateway-doctor"));
+    }
+
+    #[test]
+    fn overloaded_sheds_pages_and_lets_every_other_health_check_through() {
+        let page = String::from_utf8(response(&Behaviour::Overloaded, &get("/"))).unwrap();
+        assert!(page.starts_with("HTTP/1.1 503 "), "{page}");
+        assert!(!page.contains("Retry-After"), "{page}");
+        let health: Vec<bool> = (0..4)
+            .map(|_| {
+                String::from_utf8(response(&Behaviour::Overloaded, &get("/health")))
+                    .unwrap()
+                    .starts_with("HTTP/1.1 200 ")
+            })
+            .collect();
+        // Other tests share the counter only through this test: two in a row never agree.
+        assert!(health.windows(2).all(|w| w[0] != w[1]), "{health:?}");
     }
 
     #[test]
