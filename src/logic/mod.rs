@@ -8,6 +8,7 @@
 //! [`environment`] the visitor's OS and browser.
 
 pub mod backoff;
+pub mod catalog;
 pub mod config;
 pub mod election;
 pub mod environment;
@@ -19,6 +20,7 @@ pub mod report;
 pub mod request;
 pub mod retry_after;
 pub mod rng;
+pub mod site_status;
 pub mod status_page;
 pub mod steps;
 pub mod text;

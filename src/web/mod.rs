@@ -7,24 +7,62 @@ mod diagnosis;
 mod dom;
 mod js_value;
 mod probe;
+mod status;
 mod tabs;
 
-use wasm_bindgen::prelude::*;
+use std::rc::Rc;
 
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::logic::catalog::Catalog;
 use crate::logic::config::config_from_json;
 
 /// Mounts the recovery widget into `root`.
 ///
 /// `config` is the page author's configuration object (bad values are reported in the console and
 /// replaced by defaults). `page` carries what the gateway told the page: `request` (the original
-/// request line), `requestId` and `retryAfter`; any of them may be missing.
+/// request line), `requestId` and `retryAfter`; any of them may be missing. `texts` is the
+/// visitor's language bundle (`locales/<tag>.json`, see `logic::catalog`): the wasm itself carries
+/// no text. A bundle that does not fit this build is refused with an error, so the caller can try
+/// English or keep the static page.
 #[wasm_bindgen]
-pub fn mount(root: web_sys::Element, config: JsValue, page: JsValue) -> Result<(), JsValue> {
+pub fn mount(
+    root: web_sys::Element,
+    config: JsValue,
+    page: JsValue,
+    texts: JsValue,
+) -> Result<(), JsValue> {
+    let mut catalog = read_catalog(&texts).map_err(|problem| {
+        let mut message = String::from("gateway-doctor: language bundle refused: ");
+        message.push_str(problem);
+        JsValue::from_str(&message)
+    })?;
     let (config, warnings) = config_from_json(&js_value::to_json(&config));
     for warning in &warnings {
         dom::warn(&warning.message());
     }
-    app::start(root, config, page::read(&page))
+    catalog.override_with(&config.messages);
+    app::start(root, config, Rc::new(catalog), page::read(&page))
+}
+
+/// `{locale, catalog, texts: [...]}` → a checked [`Catalog`].
+fn read_catalog(bundle: &JsValue) -> Result<Catalog, &'static str> {
+    let field = |key: &str| js_sys::Reflect::get(bundle, &JsValue::from_str(key)).ok();
+    let tag = field("locale")
+        .and_then(|v| v.as_string())
+        .unwrap_or_default();
+    let fingerprint = field("catalog")
+        .and_then(|v| v.as_string())
+        .unwrap_or_default();
+    let Some(array) = field("texts").and_then(|v| v.dyn_into::<js_sys::Array>().ok()) else {
+        return Err("it has no texts array");
+    };
+    let texts: Vec<String> = array
+        .iter()
+        .map(|t| t.as_string().unwrap_or_default())
+        .collect();
+    Catalog::from_bundle(&tag, &fingerprint, texts).map_err(|e| e.describe())
 }
 
 mod page {
