@@ -105,3 +105,46 @@ fn outside_text_is_cut_and_kept_ascii() {
         "{alternate}"
     );
 }
+
+#[test]
+fn the_gateways_upstream_details_when_the_operator_opted_in() {
+    let e = evidence(&serde_json::json!({
+        "page": {"status": 502, "errorPage": true, "ms": 0},
+        "gateway": {"status": 204, "ms": 3}
+    }));
+    let visit = Visit::new("shop.example.com", Some("abc123")).with_upstream(
+        "127.0.0.1:8080",
+        "502",
+        "2025-03-01T10:07:30+00:00",
+    );
+    let text = diagnostic_report(
+        &diagnose(&e),
+        &e,
+        &Environment::default(),
+        &visit,
+        ReportContext {
+            utc_time: "2025-03-01T10:07:33Z",
+            checks_sent: 0,
+        },
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines.get(4).copied(),
+        Some("Upstream (from the gateway): address=127.0.0.1:8080 status=502 time=2025-03-01T10:07:30+00:00"),
+        "{text}"
+    );
+    assert_eq!(lines.get(5).copied(), Some("Verdict: app-down"), "{text}");
+    // Not opted in: no such line at all.
+    let plain = Visit::new("shop.example.com", Some("abc123")).with_upstream("", "", "");
+    let text = diagnostic_report(
+        &diagnose(&e),
+        &e,
+        &Environment::default(),
+        &plain,
+        ReportContext {
+            utc_time: "2025-03-01T10:07:33Z",
+            checks_sent: 0,
+        },
+    );
+    assert!(!text.contains("Upstream"), "{text}");
+}

@@ -86,6 +86,40 @@ impl ProbeOutcome {
         *self != ProbeOutcome::NotProbed
     }
 
+    /// The same kind of outcome, timings aside: both unsent, both silent, both timed out, or
+    /// answers with the same status, error-page marker and `Retry-After`. When a new check of the
+    /// page differs in kind from the last one, the rest of the evidence is worth measuring again.
+    pub fn same_kind(&self, other: &ProbeOutcome) -> bool {
+        match (self, other) {
+            (ProbeOutcome::Answered(a), ProbeOutcome::Answered(b)) => {
+                a.status == b.status
+                    && a.our_error_page == b.our_error_page
+                    && a.retry_after == b.retry_after
+            }
+            _ => core::mem::discriminant(self) == core::mem::discriminant(other),
+        }
+    }
+
+    /// The gateway's answer that brought the visitor to this page, as the first piece of evidence:
+    /// it served our error page with `status` (nginx SSI `$status`), with a `Retry-After` header
+    /// when `retry_after`. Anything but three digits of a 5xx status (missing, an unprocessed SSI
+    /// directive, junk) is no evidence at all.
+    pub fn from_gateway_page(status: &str, retry_after: bool) -> ProbeOutcome {
+        let digits = status.trim();
+        let code = match digits.as_bytes() {
+            [a @ b'5', b, c] if b.is_ascii_digit() && c.is_ascii_digit() => {
+                u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0')
+            }
+            _ => return ProbeOutcome::NotProbed,
+        };
+        ProbeOutcome::Answered(HttpAnswer {
+            status: Some(code),
+            retry_after,
+            our_error_page: true,
+            elapsed_ms: 0,
+        })
+    }
+
     /// The visible status, if any.
     pub fn status_code(&self) -> Option<u16> {
         self.answer().and_then(|a| a.status)
@@ -205,6 +239,22 @@ impl Evidence {
             history: History::default(),
         }
     }
+
+    /// The device lost its network link: nothing measured before says anything about now. Every
+    /// current outcome is forgotten (the page and health outcomes stay in the history), so the
+    /// diagnosis is `visitor-offline` until something answers again.
+    pub fn went_offline(&mut self) {
+        self.online = false;
+        self.page = ProbeOutcome::NotProbed;
+        self.gateway = ProbeOutcome::NotProbed;
+        self.health = ProbeOutcome::NotProbed;
+        self.status_page.outcome = ProbeOutcome::NotProbed;
+        self.status_page.report = None;
+        for alternate in &mut self.alternates {
+            alternate.outcome = ProbeOutcome::NotProbed;
+        }
+        self.third_party = ProbeOutcome::NotProbed;
+    }
 }
 
 /// Facts about this visit that the gateway and the address bar provide, used in steps and in the
@@ -215,6 +265,40 @@ pub struct Visit {
     pub host: String,
     /// The gateway's request id (nginx `$request_id` through SSI), for support to find the request.
     pub request_id: Option<String>,
+    /// What the gateway says about its upstream for this request, only when the operator opted
+    /// in (`gateway-doctor-details.conf`): it names internal addresses.
+    pub upstream: Option<UpstreamDetails>,
+}
+
+/// The gateway's own record of this request (nginx `$upstream_addr`, `$upstream_status`,
+/// `$time_iso8601`), for the operator section and the report. Each field is empty when unknown.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UpstreamDetails {
+    /// e.g. `127.0.0.1:8080` or `10.0.0.2:80, unix:/run/php/php-fpm.sock`.
+    pub address: String,
+    /// e.g. `502` or `504, 502` (one per upstream tried).
+    pub status: String,
+    /// When the gateway handled the request, e.g. `2025-03-01T10:07:33+00:00`.
+    pub time: String,
+}
+
+/// Longest gateway-provided detail kept, in bytes.
+const MAX_DETAIL_BYTES: usize = 200;
+
+/// One detail from the gateway, kept only if it is plain printable ASCII (what nginx writes) and
+/// not an unprocessed SSI directive.
+fn gateway_detail(raw: &str) -> String {
+    let value = raw.trim();
+    let plain = value.len() <= MAX_DETAIL_BYTES
+        && !value.starts_with("<!--")
+        && value
+            .bytes()
+            .all(|b| (b' '..=b'~').contains(&b) && !b"<>\"'&`\\".contains(&b));
+    if plain {
+        value.to_owned()
+    } else {
+        String::new()
+    }
 }
 
 impl Visit {
@@ -236,6 +320,19 @@ impl Visit {
         Visit {
             host: if host_ok { host } else { String::new() },
             request_id: request_id.map(str::to_owned),
+            upstream: None,
         }
+    }
+
+    /// Adds the gateway's upstream details (see [`UpstreamDetails`]); all empty or implausible
+    /// values mean none.
+    pub fn with_upstream(mut self, address: &str, status: &str, time: &str) -> Visit {
+        let details = UpstreamDetails {
+            address: gateway_detail(address),
+            status: gateway_detail(status),
+            time: gateway_detail(time),
+        };
+        self.upstream = (details != UpstreamDetails::default()).then_some(details);
+        self
     }
 }

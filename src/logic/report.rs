@@ -44,6 +44,23 @@ pub fn diagnostic_report(
             &visit.host
         },
     );
+    if let Some(upstream) = &visit.upstream {
+        // Only present when the operator opted in to show the gateway's request details.
+        r.0.push_str("Upstream (from the gateway):");
+        for (name, value) in [
+            ("address", &upstream.address),
+            ("status", &upstream.status),
+            ("time", &upstream.time),
+        ] {
+            if !value.is_empty() {
+                r.0.push(' ');
+                r.0.push_str(name);
+                r.0.push('=');
+                r.ascii(value);
+            }
+        }
+        r.0.push('\n');
+    }
     r.field("Verdict", diagnosis.verdict.as_str());
 
     r.0.push_str("Path:");

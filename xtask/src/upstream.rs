@@ -247,7 +247,9 @@ fn parse_options(args: &mut Args) -> Result<Options> {
             }
             Mode::Status { code, retry_after }
         }
-        other => bail!("unknown --mode `{other}` (up, cycle, hang, garbage, status, cached-error, overloaded)"),
+        other => bail!(
+            "unknown --mode `{other}` (up, cycle, hang, garbage, status, cached-error, overloaded)"
+        ),
     };
     Ok(Options { listen, mode })
 }
