@@ -187,12 +187,12 @@ impl HealthCheck {
 }
 
 /// What the status page said this round.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum StatusCheck {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatusCheck<'a> {
     NotConfigured,
     /// No answer, an HTTP error or not JSON.
     Failed,
-    Read(StatusReport),
+    Read(&'a StatusReport),
 }
 
 /// One line of status for the visitor, from best to worst (maintenance and unknown aside).
@@ -244,10 +244,10 @@ impl Summary {
 /// One round's answers → the summary. Precedence: the health endpoint failing (unless the status
 /// page says maintenance is in progress) > critical > major > maintenance > minor or any ongoing
 /// incident > operational > (no status page) the health endpoint answering > unknown.
-pub fn summarize(config: &SnippetConfig, health: HealthCheck, status: &StatusCheck) -> Summary {
+pub fn summarize(config: &SnippetConfig, health: HealthCheck, status: StatusCheck) -> Summary {
     let report = match status {
         StatusCheck::Read(report) => Some(report),
-        _ => None,
+        StatusCheck::NotConfigured | StatusCheck::Failed => None,
     };
     let incident = report.and_then(|r| r.incident.as_ref());
     let maintenance = report.and_then(|r| r.maintenance.as_ref());
@@ -375,7 +375,7 @@ impl Monitor {
 
     /// A round finished: the summary to show and the delay before the next round. The banner
     /// counts as trouble too, so the health endpoint is retried soon while it shows.
-    pub fn round(&mut self, health: HealthCheck, status: &StatusCheck) -> (Summary, u64) {
+    pub fn round(&mut self, health: HealthCheck, status: StatusCheck) -> (Summary, u64) {
         self.banner.health(health);
         let summary = summarize(&self.config, health, status);
         let calm = summary.calm() && !self.banner.shown;
@@ -388,27 +388,41 @@ mod tests {
     use super::*;
     use crate::logic::status_page::Incident;
 
+    /// An owned [`StatusCheck`] for case tables.
+    #[derive(Debug)]
+    enum Given {
+        NotConfigured,
+        Failed,
+        Read(Box<StatusReport>),
+    }
+
+    impl Given {
+        fn check(&self) -> StatusCheck<'_> {
+            match self {
+                Given::NotConfigured => StatusCheck::NotConfigured,
+                Given::Failed => StatusCheck::Failed,
+                Given::Read(r) => StatusCheck::Read(r),
+            }
+        }
+    }
+
     fn json(text: &str) -> Json {
         serde_json::from_str(text).unwrap()
     }
 
-    fn report(
-        indicator: Indicator,
-        incident: Option<&str>,
-        maintenance: Option<&str>,
-    ) -> StatusCheck {
+    fn report(indicator: Indicator, incident: Option<&str>, maintenance: Option<&str>) -> Given {
         let item = |title: &str| Incident {
             title: title.to_owned(),
             started: None,
             updated: None,
             url: Some("https://status.example.com/incidents/1".to_owned()),
         };
-        StatusCheck::Read(StatusReport {
+        Given::Read(Box::new(StatusReport {
             indicator,
             incident: incident.map(item),
             maintenance: maintenance.map(item),
             ..StatusReport::default()
-        })
+        }))
     }
 
     #[test]
@@ -469,14 +483,18 @@ mod tests {
         use HealthCheck::{Answered, NoAnswer, NotAsked};
         use Indicator::*;
         let c = SnippetConfig::default();
-        let none = StatusCheck::NotConfigured;
-        let cases: &[(HealthCheck, StatusCheck, Level, Option<&str>)] = &[
-            (NotAsked, none.clone(), Level::Unknown, None),
-            (NotAsked, StatusCheck::Failed, Level::Unknown, None),
-            (Answered(200), none.clone(), Level::Operational, None),
-            (Answered(200), StatusCheck::Failed, Level::Operational, None),
-            (Answered(404), none.clone(), Level::Unknown, None),
-            (NoAnswer, none.clone(), Level::Down, None),
+        let cases = [
+            (NotAsked, Given::NotConfigured, Level::Unknown, None),
+            (NotAsked, Given::Failed, Level::Unknown, None),
+            (
+                Answered(200),
+                Given::NotConfigured,
+                Level::Operational,
+                None,
+            ),
+            (Answered(200), Given::Failed, Level::Operational, None),
+            (Answered(404), Given::NotConfigured, Level::Unknown, None),
+            (NoAnswer, Given::NotConfigured, Level::Down, None),
             (
                 Answered(503),
                 report(Operational, None, None),
@@ -553,10 +571,10 @@ mod tests {
             ),
         ];
         for (health, status, level, title) in cases {
-            let s = summarize(&c, *health, status);
+            let s = summarize(&c, health, status.check());
             assert_eq!(
                 (s.level, s.title.as_deref()),
-                (*level, *title),
+                (level, title),
                 "{health:?} {status:?}"
             );
         }
@@ -567,19 +585,19 @@ mod tests {
         let mut c = SnippetConfig::default();
         let status = report(Major, Some("API errors"), None);
         use Indicator::Major;
-        let s = summarize(&c, HealthCheck::NotAsked, &status);
+        let s = summarize(&c, HealthCheck::NotAsked, status.check());
         assert_eq!(
             s.link.as_deref(),
             Some("https://status.example.com/incidents/1")
         );
         c.link = Some("/status".to_owned());
-        let s = summarize(&c, HealthCheck::NotAsked, &status);
+        let s = summarize(&c, HealthCheck::NotAsked, status.check());
         assert_eq!(s.link.as_deref(), Some("/status"));
         assert_eq!(
             summarize(
                 &SnippetConfig::default(),
                 HealthCheck::NotAsked,
-                &StatusCheck::Failed
+                StatusCheck::Failed
             )
             .link,
             None
@@ -595,7 +613,7 @@ mod tests {
         let s = summarize(
             &SnippetConfig::default(),
             HealthCheck::NotAsked,
-            &StatusCheck::Read(report),
+            StatusCheck::Read(&report),
         );
         assert_eq!(s.level, Level::PartialOutage);
         // Kept as text (the shell sets it with textContent); controls and overrides are gone.
@@ -675,13 +693,13 @@ mod tests {
             },
             3,
         );
-        let (s, d) = m.round(HealthCheck::Answered(200), &StatusCheck::NotConfigured);
+        let (s, d) = m.round(HealthCheck::Answered(200), StatusCheck::NotConfigured);
         assert_eq!(s.level, Level::Operational);
         assert!(d >= 48_000);
         m.banner.api_answer(502);
-        let (_, d) = m.round(HealthCheck::Answered(503), &StatusCheck::NotConfigured);
+        let (_, d) = m.round(HealthCheck::Answered(503), StatusCheck::NotConfigured);
         assert!(d <= 2_000 && m.banner.shown);
-        let (_, d) = m.round(HealthCheck::Answered(200), &StatusCheck::NotConfigured);
+        let (_, d) = m.round(HealthCheck::Answered(200), StatusCheck::NotConfigured);
         assert!(!m.banner.shown && d >= 48_000);
     }
 }

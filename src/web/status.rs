@@ -71,11 +71,7 @@ impl StatusMonitor {
             0 => HealthCheck::NoAnswer,
             h => HealthCheck::Answered(h.min(999) as u16),
         };
-        let status = if status.is_undefined() {
-            StatusCheck::NotConfigured
-        } else if status.is_null() || !status.is_object() {
-            StatusCheck::Failed
-        } else {
+        let report = if status.is_object() {
             let format = self
                 .monitor
                 .config
@@ -89,9 +85,16 @@ impl StatusMonitor {
                 }
                 self.warned = !warnings.is_empty();
             }
-            StatusCheck::Read(report)
+            Some(report)
+        } else {
+            None
         };
-        let (summary, delay) = self.monitor.round(health, &status);
+        let status = match &report {
+            Some(report) => StatusCheck::Read(report),
+            None if status.is_undefined() => StatusCheck::NotConfigured,
+            None => StatusCheck::Failed,
+        };
+        let (summary, delay) = self.monitor.round(health, status);
         self.view(&summary, delay)
     }
 
