@@ -4,6 +4,7 @@
 mod diagnosis_support;
 
 use diagnosis_support::{cases, load_dir, name, strings, to_json};
+use gateway_doctor::logic::catalog::Catalog;
 use gateway_doctor::logic::config::{
     config_from_json, Config, HostingKind, Problem, ServerKind, UpstreamKind,
 };
@@ -115,8 +116,13 @@ fn overrides_replace_texts_in_every_language() {
     })));
     assert!(warnings.is_empty());
     for locale in Locale::ALL {
-        assert_eq!(config.text(locale, Message::StepRefreshTitle), "Try again");
-        assert_eq!(config.text(locale, Message::StepWaitTitle), "Wait a little");
+        let mut texts = Catalog::builtin(locale);
+        texts.override_with(&config.messages);
+        assert_eq!(texts.get(Message::StepRefreshTitle), "Try again");
+        assert_eq!(
+            texts.get(Message::StepWaitTitle),
+            Catalog::builtin(locale).get(Message::StepWaitTitle)
+        );
     }
 }
 

@@ -1,5 +1,6 @@
 //! Behaviour of the recovery state machine, driven with simulated time.
 
+use gateway_doctor::logic::catalog::Catalog;
 use gateway_doctor::logic::config::{config_from_json, Config};
 use gateway_doctor::logic::json::Json;
 use gateway_doctor::logic::machine::{
@@ -156,7 +157,8 @@ fn a_post_is_never_reloaded_automatically() {
         let run = drive(&mut m, T0, T0 + 120_000, 10, &up);
         assert_eq!(run.reload_at, None, "{method:?}");
         assert_eq!(m.phase(), Phase::Manual);
-        let v = view(&m, T0 + 120_000, Locale::En);
+        let texts = english();
+        let v = view(&m, T0 + 120_000, &texts);
         assert_eq!(v.state, State::Manual);
         assert_eq!(v.button_label, "Reload page");
         // Only the visitor's own click reloads.
@@ -194,7 +196,7 @@ fn retry_after_is_a_floor_for_every_request() {
     };
     // The visitor clicks "Check now" during the floor: nothing is sent.
     assert_eq!(m.handle(T0 + 1_000, Event::ButtonPressed).probe, None);
-    assert!(!view(&m, T0 + 1_000, Locale::En).button_enabled);
+    assert!(!view(&m, T0 + 1_000, &english()).button_enabled);
     let run = drive(&mut m, T0, T0 + 120_000, 10, &world);
     let times: Vec<u64> = run.probes.iter().map(|(t, _)| t - T0).collect();
     assert!(times[0] >= 5_000, "{times:?}");
@@ -213,7 +215,7 @@ fn hidden_tabs_and_offline_devices_do_not_probe() {
     assert_eq!(m.next_deadline(), None);
     let run = drive(&mut m, T0, T0 + 3_600_000, 10, &down);
     assert!(run.probes.is_empty());
-    assert_eq!(view(&m, T0 + 5_000, Locale::En).state, State::PausedHidden);
+    assert_eq!(view(&m, T0 + 5_000, &english()).state, State::PausedHidden);
     // Visible again: a probe at once.
     let e = m.handle(T0 + 10_000, Event::VisibilityChanged { visible: true });
     assert!(e.probe.is_some());
@@ -221,7 +223,7 @@ fn hidden_tabs_and_offline_devices_do_not_probe() {
     let mut m = Recovery::new(&Config::default(), start(OriginalMethod::Safe, None));
     let _ = m.handle(T0, Event::ConnectivityChanged { online: false });
     assert!(drive(&mut m, T0, T0 + 600_000, 10, &down).probes.is_empty());
-    assert_eq!(view(&m, T0, Locale::En).state, State::PausedOffline);
+    assert_eq!(view(&m, T0, &english()).state, State::PausedOffline);
     assert!(m
         .handle(T0 + 700_000, Event::ConnectivityChanged { online: true })
         .probe
@@ -282,7 +284,8 @@ fn gives_up_after_the_limit_but_the_button_still_checks() {
     let last = run.probes.last().unwrap().0;
     assert!(last <= T0 + 60_000, "probed at +{} ms", last - T0);
     assert_eq!(m.next_deadline(), None);
-    let v = view(&m, T0 + 100_000, Locale::En);
+    let texts = english();
+    let v = view(&m, T0 + 100_000, &texts);
     assert_eq!(
         (v.state, v.button_enabled, v.countdown),
         (State::Stopped, true, None)
@@ -333,7 +336,8 @@ fn the_countdown_ticks_once_a_second_and_never_shows_zero_early() {
         start(OriginalMethod::Safe, None),
     );
     let due = m.next_deadline().unwrap();
-    let v = view(&m, T0, Locale::En);
+    let texts = english();
+    let v = view(&m, T0, &texts);
     assert_eq!(v.state, State::Waiting);
     let shown = v.countdown.unwrap();
     let secs = (due - T0).div_ceil(1000);
@@ -349,7 +353,7 @@ fn the_countdown_ticks_once_a_second_and_never_shows_zero_early() {
     assert_eq!(now, due);
     assert_eq!(redraws, secs);
     let _ = m.handle(now, Event::Tick);
-    assert_eq!(view(&m, now, Locale::En).state, State::Checking);
+    assert_eq!(view(&m, now, &english()).state, State::Checking);
 }
 
 #[test]
@@ -374,7 +378,7 @@ fn reloads_are_staggered_over_the_spread_window() {
                 result: ok,
             },
         );
-        assert_eq!(view(&m, due, Locale::En).state, State::Reloading);
+        assert_eq!(view(&m, due, &english()).state, State::Reloading);
         let reload_at = m.next_deadline().unwrap();
         assert!(reload_at >= due && reload_at <= due + 20_000);
         if reload_at > due {
@@ -402,7 +406,7 @@ fn followers_never_probe_and_reload_on_the_leaders_word() {
         start(OriginalMethod::Safe, None),
     );
     let _ = m.handle(T0, Event::LeadershipChanged { leader: false });
-    assert_eq!(view(&m, T0, Locale::En).state, State::Following);
+    assert_eq!(view(&m, T0, &english()).state, State::Following);
     assert!(drive(&mut m, T0, T0 + 600_000, 10, &down).probes.is_empty());
     // The leader reloads in its own slot; its followers reload with it, at once.
     let e = m.handle(T0 + 600_000, Event::PeerSawRecovery);
@@ -600,4 +604,8 @@ fn without_a_health_endpoint_the_cap_is_long_and_with_one_short() {
             .max_delay_ms,
         20_000
     );
+}
+
+fn english() -> Catalog {
+    Catalog::builtin(Locale::En)
 }

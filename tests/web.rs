@@ -28,6 +28,7 @@ fn mounts_an_accessible_widget_with_a_countdown() {
         root.clone(),
         json(r#"{"retry": {"initialDelayMs": 5000}}"#),
         after_post(),
+        english(),
     )
     .unwrap();
     assert_eq!(root.get_attribute("data-state").as_deref(), Some("waiting"));
@@ -56,6 +57,7 @@ async fn check_now_probes_and_a_post_waits_for_the_visitor() {
         root.clone(),
         json(r#"{"retry": {"initialDelayMs": 60000}}"#),
         after_post(),
+        english(),
     )
     .unwrap();
     part(&root, "retry-now")
@@ -89,7 +91,7 @@ fn bad_config_still_mounts_with_defaults() {
         r#"null"#,
     ] {
         let root = fresh_root();
-        mount(root.clone(), json(config), after_post()).unwrap();
+        mount(root.clone(), json(config), after_post(), english()).unwrap();
         assert_eq!(
             root.get_attribute("data-state").as_deref(),
             Some("waiting"),
@@ -98,7 +100,13 @@ fn bad_config_still_mounts_with_defaults() {
     }
     // Not even an object for the page info.
     let root = fresh_root();
-    mount(root.clone(), JsValue::UNDEFINED, JsValue::from_f64(3.0)).unwrap();
+    mount(
+        root.clone(),
+        JsValue::UNDEFINED,
+        JsValue::from_f64(3.0),
+        english(),
+    )
+    .unwrap();
     assert_eq!(root.get_attribute("data-state").as_deref(), Some("waiting"));
 }
 
@@ -109,7 +117,36 @@ fn hostile_strings_are_never_parsed_as_html() {
         root.clone(),
         json(r#"{"locale": "<img src=x onerror=alert(1)>"}"#),
         json(r#"{"request": "<script>alert(1)</script>", "retryAfter": "<b>5</b>"}"#),
+        english(),
     )
     .unwrap();
     assert!(root.query_selector("img, script, b").unwrap().is_none());
+}
+
+#[wasm_bindgen_test]
+fn a_language_bundle_from_another_build_is_refused() {
+    let root = fresh_root();
+    let stale = english();
+    js_sys::Reflect::set(&stale, &"catalog".into(), &"00000000".into()).unwrap();
+    assert!(mount(root.clone(), json("{}"), json("{}"), stale).is_err());
+    assert!(mount(root, json("{}"), json("{}"), json("{}")).is_err());
+}
+
+#[wasm_bindgen_test]
+fn the_widget_speaks_the_bundle_language_and_direction() {
+    let root = fresh_root();
+    mount(
+        root.clone(),
+        json("{}"),
+        json("{}"),
+        bundle(gateway_doctor::logic::messages::Locale::Ar),
+    )
+    .unwrap();
+    assert_eq!(root.get_attribute("lang").as_deref(), Some("ar"));
+    assert_eq!(root.get_attribute("dir").as_deref(), Some("rtl"));
+    let html = document().document_element().unwrap();
+    assert_eq!(html.get_attribute("dir").as_deref(), Some("rtl"));
+    // Back to English for the other tests in this page.
+    html.set_attribute("lang", "en").unwrap();
+    html.set_attribute("dir", "ltr").unwrap();
 }

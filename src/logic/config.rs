@@ -5,7 +5,7 @@
 
 use super::backoff::{Backoff, Jitter};
 use super::json::Json;
-use super::messages::{text as message_text, Locale, Message};
+use super::messages::{Locale, Message};
 use super::status_page::{clean_text, StatusFormat};
 use super::text::push_decimal;
 use super::url::{is_email_address, is_http_url, is_https_url};
@@ -70,16 +70,6 @@ impl Default for Config {
             operator: Operator::default(),
             site_name: None,
             messages: Vec::new(),
-        }
-    }
-}
-
-impl Config {
-    /// The text to show for `message`: the operator's override if any, else ours.
-    pub fn text(&self, locale: Locale, message: Message) -> &str {
-        match self.messages.iter().find(|(m, _)| *m == message) {
-            Some((_, text)) => text,
-            None => message_text(locale, message),
         }
     }
 }

@@ -1,7 +1,8 @@
 //! What the widget shows, as plain data: the shell renders it with `text_content` and attributes.
 
+use super::catalog::Catalog;
 use super::machine::{Phase, Recovery};
-use super::messages::{text, Locale, Message};
+use super::messages::Message;
 use super::text::fill_number;
 
 /// The widget's state as exposed in `data-state` (a stable contract for operators' CSS and tests).
@@ -34,17 +35,17 @@ impl State {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct View {
+pub struct View<'a> {
     pub state: State,
     /// The sentence for the polite live region; it changes only when the situation does.
-    pub status: &'static str,
+    pub status: &'a str,
     /// "Next check in 12 s", ticking once a second; `None` when no automatic check is scheduled.
     pub countdown: Option<String>,
-    pub button_label: &'static str,
+    pub button_label: &'a str,
     pub button_enabled: bool,
 }
 
-pub fn view(machine: &Recovery, now_ms: u64, locale: Locale) -> View {
+pub fn view<'a>(machine: &Recovery, now_ms: u64, texts: &'a Catalog) -> View<'a> {
     let floor = machine.retry_after_floor(now_ms);
     let (state, status) = match machine.phase() {
         Phase::Waiting { .. } if !machine.is_online() => {
@@ -69,7 +70,7 @@ pub fn view(machine: &Recovery, now_ms: u64, locale: Locale) -> View {
     };
     let countdown = match machine.phase() {
         Phase::Waiting { next_probe_at } if state == State::Waiting => Some(fill_number(
-            text(locale, Message::CountdownSeconds),
+            texts.get(Message::CountdownSeconds),
             seconds_left(next_probe_at, now_ms),
         )),
         _ => None,
@@ -81,9 +82,9 @@ pub fn view(machine: &Recovery, now_ms: u64, locale: Locale) -> View {
     };
     View {
         state,
-        status: text(locale, status),
+        status: texts.get(status),
         countdown,
-        button_label: text(locale, button),
+        button_label: texts.get(button),
         button_enabled: enabled,
     }
 }

@@ -12,9 +12,10 @@ use super::dom::{element, set_attribute_if_changed, set_flag, set_text, warn};
 use super::page::PageInfo;
 use super::probe::{self, Answer};
 use super::tabs::{self, Tabs};
+use crate::logic::catalog::Catalog;
 use crate::logic::config::Config;
 use crate::logic::machine::{Effects, Event, ProbeResult, ProbeTarget, Recovery, Start};
-use crate::logic::messages::Locale;
+use crate::logic::messages::Message;
 use crate::logic::request::OriginalMethod;
 use crate::logic::view::{next_redraw, view};
 
@@ -29,7 +30,8 @@ struct Widget {
 pub struct App {
     window: Window,
     pub machine: Recovery,
-    locale: Locale,
+    /// The visitor's language, with the operator's overrides; shared with the diagnosis.
+    texts: Rc<Catalog>,
     page_url: String,
     health_url: Option<String>,
     widget: Widget,
@@ -52,19 +54,16 @@ fn is_visible(document: &Document) -> bool {
     document.visibility_state() == VisibilityState::Visible
 }
 
-pub fn start(root: Element, config: Config, page: PageInfo) -> Result<(), JsValue> {
+pub fn start(
+    root: Element,
+    config: Config,
+    texts: Rc<Catalog>,
+    page: PageInfo,
+) -> Result<(), JsValue> {
     let window = web_sys::window().ok_or("gateway-doctor: no window")?;
     let document = window.document().ok_or("gateway-doctor: no document")?;
     let navigator = window.navigator();
     let now = now_ms();
-    let locale = config.locale.unwrap_or_else(|| {
-        let preferred: Vec<String> = navigator
-            .languages()
-            .iter()
-            .filter_map(|l| l.as_string())
-            .collect();
-        Locale::negotiate(preferred.iter().map(String::as_str))
-    });
     // Jitter must differ between visitors; Math.random is plenty for spreading retries.
     let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64 ^ now.rotate_left(32);
     let retry_after = (!page.retry_after.is_empty()).then_some(page.retry_after.as_str());
@@ -84,13 +83,13 @@ pub fn start(root: Element, config: Config, page: PageInfo) -> Result<(), JsValu
     if let Some(hash) = page_url.find('#') {
         page_url.truncate(hash);
     }
-    let widget = build_widget(&document, root, locale)?;
+    let widget = build_widget(&document, root, &texts)?;
     let button = widget.button.clone();
     let widget_root = widget.root.clone();
     let app: Shared = Rc::new(RefCell::new(App {
         window: window.clone(),
         machine,
-        locale,
+        texts: texts.clone(),
         page_url,
         health_url: config.health_url.clone(),
         widget,
@@ -119,30 +118,16 @@ pub fn start(root: Element, config: Config, page: PageInfo) -> Result<(), JsValu
     tabs::start(&app, seed);
     dispatch(&app, Event::Tick);
     // The diagnosis is extra: if it cannot start, the recovery widget still works.
-    match diagnosis::start(
-        &widget_root,
-        config,
-        locale,
-        &page.request,
-        &page.request_id,
-    ) {
+    match diagnosis::start(&widget_root, config, texts, &page.request, &page.request_id) {
         Ok(d) => app.borrow_mut().diagnosis = Some(d),
         Err(_) => warn("gateway-doctor: could not start the diagnosis"),
     }
     Ok(())
 }
 
-fn build_widget(document: &Document, root: Element, locale: Locale) -> Result<Widget, JsValue> {
+fn build_widget(document: &Document, root: Element, texts: &Catalog) -> Result<Widget, JsValue> {
     root.set_text_content(None);
-    root.set_attribute("lang", locale.tag())?;
-    root.set_attribute(
-        "dir",
-        if locale.is_right_to_left() {
-            "rtl"
-        } else {
-            "ltr"
-        },
-    )?;
+    speak_language(document, &root, texts)?;
     let status = element(
         document,
         "p",
@@ -176,6 +161,41 @@ fn build_widget(document: &Document, root: Element, locale: Locale) -> Result<Wi
         countdown,
         button,
     })
+}
+
+/// Marks the widget with its language. When that is not the page's own language, the page's
+/// heading and lead follow too (and `<html lang dir>`), so the visitor does not read a page in two
+/// languages; the static steps are hidden by the diagnosis once the tailored ones are shown.
+fn speak_language(document: &Document, root: &Element, texts: &Catalog) -> Result<(), JsValue> {
+    let locale = texts.locale();
+    let dir = if locale.is_right_to_left() {
+        "rtl"
+    } else {
+        "ltr"
+    };
+    root.set_attribute("lang", locale.tag())?;
+    root.set_attribute("dir", dir)?;
+    let Some(html) = document.document_element() else {
+        return Ok(());
+    };
+    let page_lang = html.get_attribute("lang").unwrap_or_default();
+    let primary = page_lang.split('-').next().unwrap_or("");
+    if primary.eq_ignore_ascii_case(locale.tag()) {
+        return Ok(());
+    }
+    html.set_attribute("lang", locale.tag())?;
+    html.set_attribute("dir", dir)?;
+    for (selector, message) in [
+        (".gd-badge-text", Message::PageBadge),
+        ("h1", Message::PageHeading),
+        (".gd-lede", Message::PageLede),
+    ] {
+        if let Ok(Some(found)) = document.query_selector(selector) {
+            found.set_text_content(Some(texts.get(message)));
+        }
+    }
+    document.set_title(texts.get(Message::PageBadge));
+    Ok(())
 }
 
 /// A JS function that turns a DOM event into a machine event. Lives as long as the page.
@@ -279,7 +299,8 @@ fn carry_out(app: &Shared, effects: Effects) {
 
 impl App {
     fn refresh(&mut self, now: u64) {
-        let v = view(&self.machine, now, self.locale);
+        let texts = self.texts.clone();
+        let v = view(&self.machine, now, &texts);
         let w = &self.widget;
         set_attribute_if_changed(&w.root, "data-state", v.state.as_str());
         set_text(&w.status, v.status);

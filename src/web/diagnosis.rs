@@ -19,12 +19,13 @@ use super::app::now_ms;
 use super::dom::{element, warn};
 use super::js_value::to_json;
 use super::probe::{self, Answer};
+use crate::logic::catalog::Catalog;
 use crate::logic::config::{is_same_origin_path, Config};
 use crate::logic::environment::Environment;
 use crate::logic::evidence::{
     Evidence, HttpAnswer, PastTarget, ProbeOutcome, Visit, GATEWAY_SELF_CHECK_PATH,
 };
-use crate::logic::messages::{Locale, Message};
+use crate::logic::messages::Message;
 use crate::logic::status_page::{parse_status_report, StatusFormat};
 use crate::logic::steps::{steps, Detail, Label};
 use crate::logic::url::{is_email_address, is_http_url};
@@ -39,7 +40,8 @@ pub struct Diagnoser {
     root: Element,
     section: Element,
     config: Config,
-    locale: Locale,
+    /// The visitor's language, with the operator's overrides.
+    texts: Rc<Catalog>,
     /// Outcomes so far: the recovery machine's page and health probes land here too (see
     /// [`Diagnoser::observe`]), so the diagnosis sends no request to the application itself.
     evidence: Rc<RefCell<Evidence>>,
@@ -61,7 +63,7 @@ pub struct Diagnoser {
 pub fn start(
     root: &Element,
     config: Config,
-    locale: Locale,
+    texts: Rc<Catalog>,
     request_line: &str,
     request_id: &str,
 ) -> Result<Rc<Diagnoser>, JsValue> {
@@ -96,7 +98,7 @@ pub fn start(
         self_check: !request_line.is_empty(),
         shown: Cell::new(false),
         config,
-        locale,
+        texts,
         environment,
         visit,
         round: Cell::new(0),
@@ -292,7 +294,7 @@ impl Diagnoser {
     }
 
     fn text(&self, message: Message) -> &str {
-        self.config.text(self.locale, message)
+        self.texts.get(message)
     }
 
     fn child(

@@ -5,6 +5,7 @@
 mod app;
 mod diagnosis;
 mod dom;
+mod gather;
 mod js_value;
 mod probe;
 mod status;

@@ -1,6 +1,8 @@
 //! Helpers shared by the browser tests.
 #![allow(dead_code)]
 
+use gateway_doctor::logic::catalog::fingerprint;
+use gateway_doctor::logic::messages::{text, Locale, Message};
 use gateway_doctor::mount;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -18,10 +20,34 @@ pub fn document() -> web_sys::Document {
     web_sys::window().unwrap().document().unwrap()
 }
 
+/// A language bundle as the build writes it (`locales/<tag>.json`), from the compiled-in texts.
+pub fn bundle(locale: Locale) -> JsValue {
+    let texts = js_sys::Array::new();
+    for message in Message::ALL {
+        texts.push(&JsValue::from_str(text(locale, message)));
+    }
+    let bundle = js_sys::Object::new();
+    let set = |key: &str, value: &JsValue| {
+        js_sys::Reflect::set(&bundle, &JsValue::from_str(key), value).unwrap();
+    };
+    set("locale", &JsValue::from_str(locale.tag()));
+    let fingerprint = fingerprint();
+    set(
+        "catalog",
+        &JsValue::from_str(std::str::from_utf8(&fingerprint).unwrap()),
+    );
+    set("texts", &texts);
+    bundle.into()
+}
+
+pub fn english() -> JsValue {
+    bundle(Locale::En)
+}
+
 pub fn mounted(config: &str, page: &str) -> Element {
     let root = document().create_element("div").unwrap();
     document().body().unwrap().append_child(&root).unwrap();
-    mount(root.clone(), json(config), json(page)).unwrap();
+    mount(root.clone(), json(config), json(page), english()).unwrap();
     root
 }
 

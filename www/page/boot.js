@@ -26,6 +26,32 @@ function readMeta(name) {
   return value.startsWith('<!--#') ? '' : value;
 }
 
+// The languages this page offers: the gateway-doctor:locales meta, in order (the first is the fallback).
+function offeredLocales() {
+  const tags = readMeta('locales').toLowerCase().split(/\s+/).filter(Boolean);
+  return tags.length ? tags : ['en'];
+}
+
+// The config's `locale` wins, then the browser's preferences, by primary subtag (pt-BR → pt).
+function pickLocale(config, offered) {
+  const wanted = [config.locale, ...(navigator.languages || []), navigator.language];
+  for (const tag of wanted) {
+    if (typeof tag !== 'string') continue;
+    const primary = tag.split(/[-_]/)[0].toLowerCase();
+    if (offered.includes(primary)) return primary;
+  }
+  return offered[0];
+}
+
+// A bundle inlined in the page (single files) or fetched next to this script.
+async function loadTexts(tag) {
+  const inline = document.getElementById('gateway-doctor-texts-' + tag);
+  if (inline) return JSON.parse(inline.textContent);
+  const response = await fetch(new URL('locales/' + tag + '.json', import.meta.url));
+  if (!response.ok) throw new Error('HTTP ' + response.status);
+  return response.json();
+}
+
 async function boot() {
   const root = document.getElementById('gateway-doctor');
   if (!root) {
@@ -38,6 +64,15 @@ async function boot() {
     requestId: readMeta('request-id'),
     retryAfter: readMeta('retry-after'),
   };
+  const offered = offeredLocales();
+  const locale = pickLocale(config, offered);
+  // The language bundle loads while the wasm compiles; a failed one falls back to the first offered.
+  const texts = loadTexts(locale).catch((err) => {
+    if (locale === offered[0]) throw err;
+    console.warn(PREFIX + 'could not load the "' + locale + '" texts; using "' + offered[0] + '".', err);
+    return loadTexts(offered[0]);
+  });
+  texts.catch(() => {}); // Awaited below; this only keeps an early failure from being reported twice.
   let widget;
   try {
     // A dynamic import, so a missing, blocked or unsupported glue file or .wasm is caught here.
@@ -48,7 +83,7 @@ async function boot() {
     return;
   }
   try {
-    await widget.mount(root, config, pageInfo);
+    await widget.mount(root, config, pageInfo, await texts);
   } catch (err) {
     // Drop anything half-rendered: a countdown that never fires would mislead the visitor.
     root.replaceChildren();

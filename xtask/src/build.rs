@@ -127,6 +127,7 @@ fn assemble_site(cfg: &Packaging) -> Result<PathBuf> {
         let src = wasm_dir.join(&name);
         fs::copy(&src, site.join(&name)).context(format!("copying {}", src.display()))?;
     }
+    crate::locales::write_all(&site)?;
     Ok(site)
 }
 

@@ -4,8 +4,9 @@
 //! dist/page/                 the assembled site as separate files (a copy of target/site), for nginx
 //! dist/page/no-ssi/          502/503/504.html without SSI, style inlined, scripts from /_gateway-doctor/
 //!                            (Apache, Caddy, Traefik, HAProxy: servers that can serve the assets)
-//! dist/502.html 503 504      one self-contained file per status: CSS, boot script, wasm-bindgen glue and
-//!                            the wasm (base64) inlined; no SSI; served alone by any server or CDN
+//! dist/502.html 503 504      one self-contained file per status: CSS, boot script, wasm-bindgen glue,
+//!                            the wasm and the English texts inlined; no SSI; served alone by any server or CDN
+//! dist/multilingual/         the same with every language's texts inside (the visitor's is picked)
 //! dist/csp.txt               sha256 of every inline script and style of those files, ready to paste
 //! dist/502.json 503 504      application/problem+json bodies (RFC 9457) from www/problem/
 //! dist/recipes/              www/recipes/* + the nginx Accept switch + generated files (HAProxy errorfiles,
@@ -22,10 +23,13 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use gateway_doctor::logic::messages::Locale;
+
 use crate::bootstrap::{self, Needs};
 use crate::build;
 use crate::config::Packaging;
-use crate::util::{bail, repo_root, say, Args, Context as _, Result};
+use crate::locales;
+use crate::util::{bail, gzip, repo_root, say, Args, Context as _, Result};
 
 /// The output directory, relative to the repository root.
 pub const DIST_DIR: &str = "dist";
@@ -101,14 +105,19 @@ pub fn make(site: &Path) -> Result<PathBuf> {
     let source = read_text(&site.join("502.html"))?;
     let mut csp = String::from(CSP_HEADER);
     let mut lights = Vec::new();
+    let multilingual = dist.join("multilingual");
+    fs::create_dir_all(&multilingual).context(format!("creating {}", multilingual.display()))?;
     let no_ssi = page_dir.join("no-ssi");
     fs::create_dir_all(&no_ssi).context(format!("creating {}", no_ssi.display()))?;
     for code in CODES {
         let plain = ssi_free(&source, code)?;
-        let single = inline_assets(&plain, site, &cfg, Inline::Everything)?;
+        let single = inline_assets(&plain, site, &cfg, Inline::Everything(&[Locale::En]))?;
         let name = format!("{code}.html");
         write(&dist.join(&name), &single.html)?;
         csp_entry(&mut csp, &name, &single);
+        let every = inline_assets(&plain, site, &cfg, Inline::Everything(&Locale::ALL))?;
+        write(&multilingual.join(&name), &every.html)?;
+        csp_entry(&mut csp, &format!("multilingual/{name}"), &every);
         let light = inline_assets(&plain, site, &cfg, Inline::StyleOnly)?;
         write(&no_ssi.join(&name), &light.html)?;
         csp_entry(&mut csp, &format!("page/no-ssi/{name}"), &light);
@@ -276,9 +285,10 @@ pub struct Inlined {
 
 /// How much [`inline_assets`] inlines.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Inline {
-    /// Everything: a single file that requests nothing.
-    Everything,
+pub enum Inline<'a> {
+    /// Everything: a single file that requests nothing, with these languages' bundles inside (the
+    /// first is the fallback).
+    Everything(&'a [Locale]),
     /// Stylesheet and icon only: the page looks right even when its scripts cannot load, and stays
     /// small enough for HAProxy's errorfile buffer.
     StyleOnly,
@@ -288,6 +298,27 @@ pub enum Inline {
 /// and with [`Inline::Everything`] the boot module an inline module holding the wasm-bindgen glue and
 /// the wasm as base64.
 pub fn inline_assets(html: &str, site: &Path, cfg: &Packaging, what: Inline) -> Result<Inlined> {
+    let offered_meta = |tags: &str| {
+        [
+            "<meta name=\"gateway-doctor:locales\" content=\"",
+            tags,
+            "\">",
+        ]
+        .concat()
+    };
+    let retagged;
+    let html = match what {
+        Inline::Everything(locales) => {
+            let all = offered_meta(&locales::all_tags());
+            if html.matches(&all).count() != 1 {
+                bail!("the page must offer every language once: {all}");
+            }
+            let tags: Vec<&str> = locales.iter().map(|l| l.tag()).collect();
+            retagged = html.replace(&all, &offered_meta(&tags.join(" ")));
+            retagged.as_str()
+        }
+        Inline::StyleOnly => html,
+    };
     let asset = |href: &str| -> Result<(String, Vec<u8>)> {
         let Some(name) = href.strip_prefix(ASSET_PREFIX) else {
             bail!("the page references {href:?}, outside {ASSET_PREFIX}: a single file must not load anything");
@@ -368,6 +399,17 @@ pub fn inline_assets(html: &str, site: &Path, cfg: &Packaging, what: Inline) -> 
                     out.push_str("</script>");
                 }
                 (Some(src), Some("module")) if body.trim().is_empty() => {
+                    if let Inline::Everything(locales) = what {
+                        // Language bundles are data, like the config block: no CSP hash needed.
+                        for locale in locales {
+                            let _ = write!(
+                                out,
+                                "<script type=\"application/json\" id=\"gateway-doctor-texts-{}\">{}</script>",
+                                locale.tag(),
+                                locales::bundle_json(*locale)
+                            );
+                        }
+                    }
                     let (_, boot) = asset(src)?;
                     let boot = String::from_utf8(boot).context("boot.js is not UTF-8")?;
                     let module = inline_module(&boot, site, cfg)?;
@@ -378,7 +420,7 @@ pub fn inline_assets(html: &str, site: &Path, cfg: &Packaging, what: Inline) -> 
             }
         }
     }
-    if what == Inline::Everything && out.contains(ASSET_PREFIX) {
+    if what != Inline::StyleOnly && out.contains(ASSET_PREFIX) {
         bail!("the single-file page still mentions {ASSET_PREFIX}: some asset was not inlined");
     }
     Ok(Inlined {
@@ -462,10 +504,19 @@ fn inline_module(boot: &str, site: &Path, cfg: &Packaging) -> Result<String> {
         "\n// wasm-bindgen glue (gateway_doctor.js), wrapped so its names stay private.\n",
     );
     let _ = writeln!(module, "const gatewayDoctorGlue = {glue};");
-    let _ = writeln!(module, "const gatewayDoctorWasm = \"{}\";", base64(&wasm));
+    // Gzipped before base64: the page is served gzipped too, and base64 of already-compressed bytes
+    // costs almost nothing on the wire, while base64 of the raw wasm hides its repetitions from the
+    // server's gzip (≈30 % more). The browser inflates it with DecompressionStream; where that is
+    // missing, `default()` rejects and boot.js keeps the static guidance.
+    let _ = writeln!(
+        module,
+        "const gatewayDoctorWasm = \"{}\";",
+        base64(&gzip(&wasm))
+    );
     module.push_str(
-        "const gatewayDoctorInlined = { ...gatewayDoctorGlue, default: () => gatewayDoctorGlue.default({ \
-         module_or_path: Uint8Array.from(atob(gatewayDoctorWasm), (c) => c.charCodeAt(0)) }) };\n",
+        "const gatewayDoctorInlined = { ...gatewayDoctorGlue, default: async () => gatewayDoctorGlue.default({ \
+         module_or_path: await new Response(new Blob([Uint8Array.from(atob(gatewayDoctorWasm), (c) => c.charCodeAt(0))])\
+         .stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer() }) };\n",
     );
     module.push_str("// boot.js\n");
     module.push_str(&boot);

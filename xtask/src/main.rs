@@ -8,6 +8,7 @@ mod config;
 mod demo;
 mod dist;
 mod loadtest;
+mod locales;
 mod nginx;
 mod npm;
 mod screenshots;

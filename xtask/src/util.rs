@@ -180,16 +180,18 @@ pub fn probe(program: impl AsRef<OsStr>, args: &[&str]) -> Option<String> {
         .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
 }
 
-/// Gzipped size at level 9: what a visitor downloads, and what the size budgets in wasm-pack.toml limit.
-pub fn gzip_len(bytes: &[u8]) -> usize {
+/// Gzip at level 9.
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     encoder
         .write_all(bytes)
         .expect("writing to a Vec cannot fail");
-    encoder
-        .finish()
-        .expect("writing to a Vec cannot fail")
-        .len()
+    encoder.finish().expect("writing to a Vec cannot fail")
+}
+
+/// Gzipped size at level 9: what a visitor downloads, and what the size budgets in wasm-pack.toml limit.
+pub fn gzip_len(bytes: &[u8]) -> usize {
+    gzip(bytes).len()
 }
 
 /// Wall-clock time of day in UTC (`HH:MM:SSZ`), for logs that a person lines up with the browser; std has
