@@ -1,10 +1,16 @@
-//! One probe: a cache-bypassing fetch whose answer becomes a `ProbeResult` for the logic.
+//! One probe: a cache-bypassing fetch whose answer becomes a `ProbeResult` for the logic, and
+//! [`reach`], the reachability probe for endpoints on other origins.
 
 use gloo_net::http::Request;
 use js_sys::JsString;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortSignal, RequestCache, RequestCredentials, RequestRedirect, ResponseType};
+use web_sys::{
+    AbortSignal, ReferrerPolicy, RequestCache, RequestCredentials, RequestMode, RequestRedirect,
+    ResponseType,
+};
+
+use crate::logic::evidence::ProbeOutcome;
 
 /// The marker our error page carries, so a copy of it served with 200 (a CDN cached the error)
 /// is not mistaken for the site being back.
@@ -63,5 +69,45 @@ pub async fn send(url: &str, read_body: bool, signal: &AbortSignal) -> Answer {
         status,
         retry_after: headers.get("retry-after"),
         our_error_page,
+    }
+}
+
+/// Whether an endpoint on another origin answers, without cookies or referrer (it learns nothing
+/// about the visit but the visitor's address). A CORS request shows the status; where the endpoint
+/// sends no CORS headers the browser refuses to show it, and an opaque `no-cors` request then
+/// still proves that something answered. A redirect counts as an answer (the server is talking).
+pub async fn reach(url: &str, signal: &AbortSignal) -> ProbeOutcome {
+    let started = js_sys::Date::now();
+    let elapsed = || (js_sys::Date::now() - started).clamp(0.0, f64::from(u32::MAX)) as u32;
+    let request = |mode| {
+        Request::get(url)
+            .mode(mode)
+            .cache(RequestCache::NoStore)
+            .credentials(RequestCredentials::Omit)
+            .referrer_policy(ReferrerPolicy::NoReferrer)
+            .abort_signal(Some(signal))
+    };
+    let cors = request(RequestMode::Cors)
+        .redirect(RequestRedirect::Manual)
+        .send()
+        .await;
+    let failed = |signal: &AbortSignal, elapsed_ms| {
+        if signal.aborted() {
+            ProbeOutcome::TimedOut { elapsed_ms }
+        } else {
+            ProbeOutcome::NoAnswer { elapsed_ms }
+        }
+    };
+    match cors {
+        Ok(response) if response.type_() == ResponseType::Opaqueredirect => {
+            ProbeOutcome::status(302, elapsed())
+        }
+        Ok(response) => ProbeOutcome::status(response.status(), elapsed()),
+        Err(_) if signal.aborted() => failed(signal, elapsed()),
+        // No CORS headers, or no answer at all: the browser does not say which.
+        Err(_) => match request(RequestMode::NoCors).send().await {
+            Ok(_) => ProbeOutcome::opaque(elapsed()),
+            Err(_) => failed(signal, elapsed()),
+        },
     }
 }

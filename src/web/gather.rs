@@ -1,0 +1,565 @@
+//! Measuring, for the diagnosis: one round of probes sent in parallel under one deadline, each
+//! outcome written into the shared [`Evidence`] as it lands, and the `diagnose(config)` export
+//! that gathers once and returns plain data (no rendering).
+//!
+//! What a round probes: the gateway self-check (when asked), the status page, every configured
+//! alternate (mirrors, regions, CDN assets) and the optional third-party endpoint; the page and
+//! the health endpoint only when asked (the widget takes those from the recovery machine's own
+//! checks, so it never adds a request to the application before `Retry-After`).
+//!
+//! Cross-origin endpoints are probed without cookies or referrer. When the endpoint sends no CORS
+//! headers, an opaque `no-cors` request still proves it is reachable (its status stays hidden).
+//! An endpoint the page's Content-Security-Policy refuses (`connect-src`) was never really probed:
+//! [`CspWatch`] notices the violation and the outcome is forgotten, with a console warning saying
+//! what to add, instead of counting it as "no answer" (which would blame the visitor's network).
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use gloo_net::http::Request;
+use js_sys::{Array, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use web_sys::{AbortController, AbortSignal, RequestCache, RequestCredentials};
+
+use super::dom::warn;
+use super::js_value::to_json;
+use super::probe;
+use crate::logic::config::{config_from_json, is_same_origin_path, Config, StatusPageConfig};
+use crate::logic::environment::Environment;
+use crate::logic::evidence::{Evidence, HttpAnswer, ProbeOutcome, Visit, GATEWAY_SELF_CHECK_PATH};
+use crate::logic::report::{diagnostic_report, ReportContext};
+use crate::logic::status_page::parse_status_report;
+use crate::logic::steps::steps;
+use crate::logic::verdict::{diagnose as decide, Diagnosis};
+
+/// No probe of a round waits longer than this (nor longer than `probeTimeoutMs`): the visitor
+/// should not wait for the diagnosis longer than for the recovery widget's own checks.
+pub const ROUND_TIMEOUT_MS: u64 = 4_000;
+
+/// What one round probes besides the configured endpoints.
+#[derive(Clone, Default)]
+pub struct Targets {
+    /// [`GATEWAY_SELF_CHECK_PATH`]; only where the gateway provides it.
+    pub self_check: bool,
+    /// The page itself (URL without fragment).
+    pub page: Option<String>,
+    /// The operator's health endpoint.
+    pub health: Option<String>,
+}
+
+pub fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+fn elapsed_since(started: u64) -> u32 {
+    now_ms().saturating_sub(started).min(u64::from(u32::MAX)) as u32
+}
+
+/// A [`probe::Answer`] as evidence.
+pub fn outcome(answer: &probe::Answer, aborted: bool, elapsed_ms: u32) -> ProbeOutcome {
+    match *answer {
+        probe::Answer::Http {
+            status,
+            ref retry_after,
+            our_error_page,
+        } => ProbeOutcome::Answered(HttpAnswer {
+            status: Some(status),
+            retry_after: retry_after.is_some(),
+            our_error_page,
+            elapsed_ms,
+        }),
+        probe::Answer::Failed if aborted => ProbeOutcome::TimedOut { elapsed_ms },
+        probe::Answer::Failed => ProbeOutcome::NoAnswer { elapsed_ms },
+    }
+}
+
+/// How long a round may take for this config.
+pub fn round_timeout_ms(config: &Config) -> u64 {
+    config.probe_timeout_ms.min(ROUND_TIMEOUT_MS)
+}
+
+/// Which evidence slot a probe fills.
+#[derive(Clone, Copy)]
+enum Slot {
+    Page,
+    Gateway,
+    Health,
+    Alternate(usize),
+    ThirdParty,
+}
+
+fn store(evidence: &RefCell<Evidence>, slot: Slot, outcome: ProbeOutcome) {
+    let mut e = evidence.borrow_mut();
+    match slot {
+        Slot::Page => e.page = outcome,
+        Slot::Gateway => e.gateway = outcome,
+        Slot::Health => e.health = outcome,
+        Slot::Alternate(i) => {
+            if let Some(a) = e.alternates.get_mut(i) {
+                a.outcome = outcome;
+            }
+        }
+        Slot::ThirdParty => e.third_party = outcome,
+    }
+}
+
+/// Sends one round and resolves when every probe has landed or the deadline aborted it. Returns
+/// how many requests were sent.
+pub async fn round(config: &Config, evidence: &Rc<RefCell<Evidence>>, targets: Targets) -> u32 {
+    let Some(window) = web_sys::window() else {
+        return 0;
+    };
+    let Ok(controller) = AbortController::new() else {
+        return 0;
+    };
+    let signal = controller.signal();
+    let promises = Array::new();
+    let same_origin = |slot: Slot, url: String, read_body: bool| {
+        let (signal, evidence) = (signal.clone(), evidence.clone());
+        future_to_promise(async move {
+            let started = now_ms();
+            let answer = probe::send(&url, read_body, &signal).await;
+            let o = outcome(&answer, signal.aborted(), elapsed_since(started));
+            store(&evidence, slot, o);
+            Ok(JsValue::UNDEFINED)
+        })
+    };
+    if let Some(page) = targets.page {
+        promises.push(&same_origin(Slot::Page, page, true));
+    }
+    if targets.self_check {
+        promises.push(&same_origin(
+            Slot::Gateway,
+            GATEWAY_SELF_CHECK_PATH.to_owned(),
+            false,
+        ));
+    }
+    if let Some(health) = targets.health {
+        promises.push(&same_origin(Slot::Health, health, false));
+    }
+    if let Some(status) = &config.status_page {
+        promises.push(&future_to_promise(status_page(
+            status.clone(),
+            signal.clone(),
+            evidence.clone(),
+        )));
+    }
+    let reach = |slot: Slot, url: String| {
+        let (signal, evidence) = (signal.clone(), evidence.clone());
+        future_to_promise(async move {
+            let o = probe::reach(&url, &signal).await;
+            store(&evidence, slot, o);
+            Ok(JsValue::UNDEFINED)
+        })
+    };
+    for (i, alternate) in config.alternates.iter().enumerate() {
+        let slot = Slot::Alternate(i);
+        if is_same_origin_path(&alternate.url) {
+            promises.push(&same_origin(slot, alternate.url.clone(), false));
+        } else {
+            promises.push(&reach(slot, alternate.url.clone()));
+        }
+    }
+    if let Some(url) = &config.third_party {
+        promises.push(&reach(Slot::ThirdParty, url.clone()));
+    }
+    let sent = promises.length();
+    // Aborting a finished round is harmless, so the timer is never cleared.
+    let abort = Closure::once_into_js(move || controller.abort());
+    let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+        abort.unchecked_ref(),
+        round_timeout_ms(config) as i32,
+    );
+    let _ = JsFuture::from(Promise::all(&promises)).await;
+    sent
+}
+
+async fn status_page(
+    status: StatusPageConfig,
+    signal: AbortSignal,
+    evidence: Rc<RefCell<Evidence>>,
+) -> Result<JsValue, JsValue> {
+    let started = now_ms();
+    // Same origin: the site's cookies are fine. Elsewhere: none (privacy), and CORS is required
+    // anyway to read the JSON.
+    let credentials = if is_same_origin_path(&status.url) {
+        RequestCredentials::SameOrigin
+    } else {
+        RequestCredentials::Omit
+    };
+    let response = Request::get(&status.url)
+        .cache(RequestCache::NoStore)
+        .credentials(credentials)
+        .abort_signal(Some(&signal))
+        .send()
+        .await;
+    let (outcome, report) = match response {
+        Ok(response) => {
+            let code = response.status();
+            let outcome = ProbeOutcome::status(code, elapsed_since(started));
+            let mut report = None;
+            if (200..300).contains(&code) {
+                let raw: web_sys::Response = response.into();
+                let json = match raw.json() {
+                    Ok(promise) => JsFuture::from(promise).await.ok(),
+                    Err(_) => None,
+                };
+                match json {
+                    Some(json) => {
+                        let (parsed, warnings) =
+                            parse_status_report(&to_json(&json), status.format);
+                        for w in &warnings {
+                            warn(&w.message());
+                        }
+                        report = Some(parsed);
+                    }
+                    None => warn("gateway-doctor: the status page did not answer JSON"),
+                }
+            }
+            (outcome, report)
+        }
+        Err(_) if signal.aborted() => (
+            ProbeOutcome::TimedOut {
+                elapsed_ms: elapsed_since(started),
+            },
+            None,
+        ),
+        Err(_) => (
+            ProbeOutcome::NoAnswer {
+                elapsed_ms: elapsed_since(started),
+            },
+            None,
+        ),
+    };
+    let mut e = evidence.borrow_mut();
+    e.status_page.outcome = outcome;
+    e.status_page.report = report;
+    Ok(JsValue::UNDEFINED)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Content-Security-Policy
+
+/// Remembers which configured endpoints the page's Content-Security-Policy refused, so they
+/// count as not probed rather than as failed.
+#[derive(Default)]
+pub struct CspWatch {
+    /// Origins (`https://host:port`) a `securitypolicyviolation` event named.
+    blocked: RefCell<Vec<String>>,
+    /// Set when a new origin is blocked; the widget re-renders on it.
+    pub changed: Cell<bool>,
+}
+
+fn origin_of(url: &str) -> Option<String> {
+    let base = web_sys::window()?.location().href().ok()?;
+    web_sys::Url::new_with_base(url, &base)
+        .ok()
+        .map(|u| u.origin())
+}
+
+impl CspWatch {
+    /// Listens for violations for the rest of the page's life; `on_change` runs after each new
+    /// blocked origin.
+    pub fn start(on_change: Option<js_sys::Function>) -> Result<Rc<CspWatch>, JsValue> {
+        let document = web_sys::window()
+            .and_then(|w| w.document())
+            .ok_or("gateway-doctor: no document")?;
+        let watch = Rc::new(CspWatch::default());
+        let w = watch.clone();
+        let listener = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+            let uri = Reflect::get(&event, &JsValue::from_str("blockedURI"))
+                .ok()
+                .and_then(|v| v.as_string())
+                .unwrap_or_default();
+            let Some(origin) = origin_of(&uri) else {
+                return;
+            };
+            if w.blocked.borrow().contains(&origin) {
+                return;
+            }
+            w.blocked.borrow_mut().push(origin);
+            w.changed.set(true);
+            if let Some(f) = &on_change {
+                let _ = f.call0(&JsValue::NULL);
+            }
+        })
+        .into_js_value();
+        document.add_event_listener_with_callback(
+            "securitypolicyviolation",
+            listener.unchecked_ref(),
+        )?;
+        Ok(watch)
+    }
+
+    fn is_blocked(&self, url: &str) -> bool {
+        !is_same_origin_path(url)
+            && origin_of(url).is_some_and(|o| self.blocked.borrow().contains(&o))
+    }
+
+    /// Forgets the outcomes of endpoints the policy refused, warning once per endpoint.
+    pub fn apply(&self, config: &Config, evidence: &mut Evidence, warned: &Cell<u32>) {
+        let note = |bit: u32, url: &str| {
+            if warned.get() & bit == 0 {
+                warned.set(warned.get() | bit);
+                let mut m =
+                    String::from("gateway-doctor: the page's Content-Security-Policy blocks ");
+                m.push_str(url);
+                m.push_str(
+                    "; add its origin to connect-src (see the nginx recipe), until then it is not used for the diagnosis",
+                );
+                warn(&m);
+            }
+        };
+        for (i, (alternate, slot)) in config
+            .alternates
+            .iter()
+            .zip(evidence.alternates.iter_mut())
+            .enumerate()
+        {
+            if self.is_blocked(&alternate.url) {
+                slot.outcome = ProbeOutcome::NotProbed;
+                note(1 << i, &alternate.url);
+            }
+        }
+        if let Some(url) = &config.third_party {
+            if self.is_blocked(url) {
+                evidence.third_party = ProbeOutcome::NotProbed;
+                note(1 << 30, url);
+            }
+        }
+        if let Some(status) = &config.status_page {
+            if self.is_blocked(&status.url) {
+                evidence.status_page.outcome = ProbeOutcome::NotProbed;
+                evidence.status_page.report = None;
+                note(1 << 31, &status.url);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The visitor's device and visit
+
+/// OS and browser, from the user agent (client hints' platform where the browser has them).
+pub fn environment() -> Environment {
+    let Some(window) = web_sys::window() else {
+        return Environment::default();
+    };
+    let navigator = window.navigator();
+    let platform = Reflect::get(&navigator, &JsValue::from_str("userAgentData"))
+        .ok()
+        .filter(JsValue::is_object)
+        .and_then(|data| Reflect::get(&data, &JsValue::from_str("platform")).ok())
+        .and_then(|p| p.as_string())
+        .or_else(|| navigator.platform().ok())
+        .unwrap_or_default();
+    Environment::detect(
+        &navigator.user_agent().unwrap_or_default(),
+        &platform,
+        navigator.max_touch_points().max(0) as u32,
+    )
+}
+
+/// `location.hostname`.
+pub fn host() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().hostname().ok())
+        .unwrap_or_default()
+}
+
+/// A `<meta name="gateway-doctor:NAME">` value, empty when missing (nginx SSI fills these in).
+pub fn meta(name: &str) -> String {
+    let mut selector = String::from("meta[name=\"gateway-doctor:");
+    selector.push_str(name);
+    selector.push_str("\"]");
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector(&selector).ok().flatten())
+        .and_then(|m| m.get_attribute("content"))
+        .unwrap_or_default()
+}
+
+/// `new Date().toISOString()`.
+pub fn utc_now() -> String {
+    js_sys::Date::new_0().to_iso_string().into()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The `diagnose(config)` export
+
+fn set(object: &Object, key: &str, value: &JsValue) {
+    let _ = Reflect::set(object, &JsValue::from_str(key), value);
+}
+
+fn text(value: &str) -> JsValue {
+    JsValue::from_str(value)
+}
+
+fn probe_object(target: &str, outcome: &ProbeOutcome) -> Object {
+    let o = Object::new();
+    set(&o, "target", &text(target));
+    let kind = match outcome {
+        ProbeOutcome::NotProbed => "not-probed",
+        ProbeOutcome::NoAnswer { .. } => "no-answer",
+        ProbeOutcome::TimedOut { .. } => "timeout",
+        ProbeOutcome::Answered(HttpAnswer { status: None, .. }) => "opaque",
+        ProbeOutcome::Answered(_) => "answered",
+    };
+    set(&o, "outcome", &text(kind));
+    let status = outcome
+        .status_code()
+        .map_or(JsValue::NULL, JsValue::from);
+    set(&o, "status", &status);
+    let answer = outcome.answer();
+    set(
+        &o,
+        "errorPage",
+        &JsValue::from_bool(answer.is_some_and(|a| a.our_error_page)),
+    );
+    set(
+        &o,
+        "retryAfter",
+        &JsValue::from_bool(answer.is_some_and(|a| a.retry_after)),
+    );
+    let ms = outcome.elapsed_ms().unwrap_or(0);
+    set(&o, "ms", &JsValue::from(ms));
+    o
+}
+
+/// The diagnosis as plain data (the shape is documented in ARCHITECTURE.md).
+fn result_object(
+    config: &Config,
+    d: &Diagnosis,
+    e: &Evidence,
+    environment: &Environment,
+    visit: &Visit,
+    report: String,
+) -> Object {
+    let out = Object::new();
+    set(&out, "verdict", &text(d.verdict.as_str()));
+    let hops = Array::new();
+    for mark in &d.hops {
+        let h = Object::new();
+        set(&h, "hop", &text(mark.hop.as_str()));
+        set(&h, "result", &text(mark.result.as_str()));
+        hops.push(&h);
+    }
+    set(&out, "hops", &hops);
+    let ids = Array::new();
+    for step in steps(d, environment, config, visit) {
+        ids.push(&text(step.id.as_str()));
+    }
+    set(&out, "steps", &ids);
+    set(&out, "report", &text(&report));
+
+    let evidence = Object::new();
+    set(&evidence, "online", &JsValue::from_bool(e.online));
+    let reasons = Array::new();
+    for reason in &d.reasons {
+        reasons.push(&text(&reason.id()));
+    }
+    set(&evidence, "reasons", &reasons);
+    let probes = Array::new();
+    for (target, outcome) in [
+        ("page", &e.page),
+        ("gateway", &e.gateway),
+        ("health", &e.health),
+        ("status-page", &e.status_page.outcome),
+    ] {
+        if outcome.was_probed() {
+            probes.push(&probe_object(target, outcome));
+        }
+    }
+    for alternate in &e.alternates {
+        if alternate.outcome.was_probed() {
+            let p = probe_object("alternate", &alternate.outcome);
+            set(&p, "name", &text(&alternate.name));
+            set(&p, "kind", &text(alternate.kind.as_str()));
+            probes.push(&p);
+        }
+    }
+    if e.third_party.was_probed() {
+        probes.push(&probe_object("third-party", &e.third_party));
+    }
+    set(&evidence, "probes", &probes);
+    let incident = match &d.incident {
+        Some(i) => {
+            let o = Object::new();
+            set(&o, "title", &text(&i.title));
+            let opt = |v: &Option<String>| v.as_deref().map_or(JsValue::NULL, text);
+            set(&o, "started", &opt(&i.started));
+            set(&o, "url", &opt(&i.url));
+            JsValue::from(o)
+        }
+        None => JsValue::NULL,
+    };
+    set(&evidence, "incident", &incident);
+    let up = match d.alternate_up.and_then(|i| config.alternates.get(i)) {
+        Some(a) => {
+            let o = Object::new();
+            set(&o, "name", &text(&a.name));
+            set(&o, "url", &text(&a.url));
+            JsValue::from(o)
+        }
+        None => JsValue::NULL,
+    };
+    set(&evidence, "alternateUp", &up);
+    set(&out, "evidence", &evidence);
+    out
+}
+
+/// Gathers the evidence once — the page, the gateway self-check, the health endpoint, the status
+/// page, the alternates and the third party, in parallel, each aborted after
+/// `min(probeTimeoutMs, 4 s)` — and returns the diagnosis as plain data:
+/// `{verdict, hops: [{hop, result}], steps: [id], report, evidence: {online, reasons, probes,
+/// incident, alternateUp}}`. Nothing is rendered. Bad config keys give console warnings and
+/// defaults, as with `mount`.
+#[wasm_bindgen]
+pub async fn diagnose(config: JsValue) -> Result<JsValue, JsValue> {
+    let (config, warnings) = config_from_json(&to_json(&config));
+    for warning in &warnings {
+        warn(&warning.message());
+    }
+    let window = web_sys::window().ok_or("gateway-doctor: no window")?;
+    let online = window.navigator().on_line();
+    let evidence = Rc::new(RefCell::new(Evidence::for_config(&config, online)));
+    let csp = CspWatch::start(None)?;
+    let mut sent = 0;
+    if online {
+        let mut page = window.location().href()?;
+        if let Some(hash) = page.find('#') {
+            page.truncate(hash);
+        }
+        let targets = Targets {
+            self_check: true,
+            page: Some(page),
+            health: config.health_url.clone(),
+        };
+        sent = round(&config, &evidence, targets).await;
+        // Violation events are queued as tasks: let them arrive before deciding.
+        let tick = Promise::new(&mut |resolve, _| {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+        });
+        let _ = JsFuture::from(tick).await;
+        csp.apply(&config, &mut evidence.borrow_mut(), &Cell::new(0));
+    }
+    let e = evidence.borrow().clone();
+    let d = decide(&e);
+    let environment = environment();
+    let request_id = meta("request-id");
+    let visit = Visit::new(&host(), Some(&request_id));
+    let time = utc_now();
+    let report = diagnostic_report(
+        &d,
+        &e,
+        &environment,
+        &visit,
+        ReportContext {
+            utc_time: &time,
+            checks_sent: sent,
+        },
+    );
+    Ok(result_object(&config, &d, &e, &environment, &visit, report).into())
+}
