@@ -482,7 +482,10 @@ fn response(behaviour: &Behaviour, request: &Request) -> Vec<u8> {
     };
     let (code, content_type, body, retry_after) = match behaviour {
         Behaviour::Overloaded if request.path == "/health" => {
-            if OVERLOADED_HEALTH.fetch_add(1, Ordering::Relaxed) % 2 == 0 {
+            if OVERLOADED_HEALTH
+                .fetch_add(1, Ordering::Relaxed)
+                .is_multiple_of(2)
+            {
                 (200, "text/plain; charset=utf-8", "ok".to_owned(), None)
             } else {
                 shed("health check")
