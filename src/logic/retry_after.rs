@@ -56,7 +56,13 @@ pub fn parse_http_date(value: &str) -> Option<u64> {
     };
     let mut hms = time.split(':').map(|p| p.parse::<u64>().ok());
     let (h, m, s) = (hms.next()??, hms.next()??, hms.next()??);
-    if hms.next().is_some() || !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 || year < 1970
+    // HTTP-dates have four-digit years; a longer one would overflow the day arithmetic below.
+    if hms.next().is_some()
+        || !(1..=31).contains(&day)
+        || h > 23
+        || m > 59
+        || s > 60
+        || !(1970..=9999).contains(&year)
     {
         return None;
     }
@@ -128,6 +134,8 @@ mod tests {
             "Sun, 32 Nov 1994 08:49:37 GMT",
             "Sun, 06 Foo 1994 08:49:37 GMT",
             "Sun, 06 Nov 1994 25:00:00 GMT",
+            // Found by tests/fuzz.rs: overflowed the day arithmetic.
+            "Sun, 06 Nov 1992696414869922644 08:49:37 GMT",
         ] {
             assert_eq!(parse_retry_after(bad, 0), None, "{bad}");
         }

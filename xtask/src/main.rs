@@ -7,6 +7,7 @@ mod build;
 mod config;
 mod demo;
 mod dist;
+mod fuzz;
 mod loadtest;
 mod locales;
 mod nginx;
@@ -33,6 +34,8 @@ commands:
                into target/screenshots/; --update-docs also copies them to docs/screenshots/
   demo         build, then nginx on http://127.0.0.1:8502/ in front of an app that is down 20 s / up 20 s
   test         every CI check in order (fmt, clippy, cargo test, build, wasm-bindgen-test, e2e)
+  fuzz         [--seconds N] [--targets json,config,...] [--seed S] [--save-new yes] [--build debug]
+               mutate the kept corpus (tests/fuzz-corpus/) against every parser; crashes are saved there
   bootstrap    only install the tools `test` needs
   upstream     --listen ADDR --mode up|cycle|hang|garbage|status|cached-error
                [--up-secs N --down-secs N] [--status CODE] [--retry-after V] [--stats FILE]
@@ -73,6 +76,7 @@ fn dispatch(command: Option<OsString>, rest: Vec<OsString>) -> Result<()> {
         }
         "dist" => dist::cmd(Args::parse(rest)?),
         "size" => size::cmd(Args::parse(rest)?),
+        "fuzz" => fuzz::cmd(Args::parse(rest)?),
         "screenshots" => screenshots::cmd(rest),
         "demo" => {
             no_options(rest)?;

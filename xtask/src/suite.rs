@@ -11,6 +11,7 @@ use std::time::Instant;
 use crate::bootstrap::{self, Needs, Tools};
 use crate::build;
 use crate::dist;
+use crate::fuzz;
 use crate::loadtest;
 use crate::npm;
 use crate::size;
@@ -33,6 +34,7 @@ const STEPS: &[Step] = &[
     ("clippy (native)", step_clippy_native),
     ("clippy (wasm32)", step_clippy_wasm),
     ("cargo test (native)", step_cargo_test),
+    ("fuzz (every parser, 20 s of mutations)", step_fuzz),
     (
         "health endpoint load test (nginx micro-cache, 4 s at 2,000 req/s)",
         step_health_load,
@@ -123,6 +125,11 @@ fn step_clippy_wasm(_: &mut State) -> Result<()> {
 
 fn step_cargo_test(_: &mut State) -> Result<()> {
     run(cargo().args(["test", "--workspace"]))
+}
+
+/// The bounded run of `cargo xtask fuzz` (tests/fuzz.rs), with the debug build `cargo test` made.
+fn step_fuzz(_: &mut State) -> Result<()> {
+    fuzz::suite_step()
 }
 
 /// The short `cargo xtask bench health`: real nginx with the recipe's health endpoint, ≥ 1,000 req/s,
