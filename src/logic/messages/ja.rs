@@ -5,7 +5,7 @@ use super::Message;
 pub(super) fn text(message: Message) -> &'static str {
     use Message::*;
     match message {
-        StatusWaiting => "まだ接続できません。このページは確認を続け、サイトが復旧すると自動で再読み込みします。",
+        StatusWaiting => "サイトはまだ利用できません。このページは確認を続け、復旧すると自動で再読み込みします。",
         StatusChecking => "サイトが復旧したか確認しています…",
         StatusPausedHidden => "このタブがバックグラウンドにある間は確認を一時停止しています。",
         StatusPausedOffline => "デバイスがオフラインのようです。接続が戻ると確認を再開します。",
@@ -13,7 +13,7 @@ pub(super) fn text(message: Message) -> &'static str {
         StatusWaitingRetryAfter => "サイトから再試行まで待つよう求められています。適切なタイミングで確認します。",
         StatusRecovered => "サイトが復旧しました。再読み込みしています…",
         StatusManual => "サイトが復旧しました。準備ができたら再読み込みしてください。直前のリクエストでフォームが送信された可能性があるため、自動では再送していません。",
-        StatusStopped => "自動確認を停止しました。手動で今すぐ確認することはできます。",
+        StatusStopped => "自動確認を停止しました。今すぐ確認することもできます。",
         CountdownSeconds => "次の確認まで {} 秒",
         CheckNow => "今すぐ確認",
         ReloadNow => "ページを再読み込み",
