@@ -22,7 +22,8 @@ pub const MAX_INTERVAL_MS: u64 = 3_600_000;
 /// so recovery is noticed soon after a short blip and a long outage costs little.
 pub const TROUBLE_FIRST_DELAY_MS: u64 = 2_000;
 
-/// Where the banner learns about the page's own API calls.
+/// Where the banner learns about the page's own API calls. Validated here (with the usual
+/// warnings); the shell starts watching before the module has loaded, so it reads the same value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BannerMode {
     Off,
@@ -30,16 +31,6 @@ pub enum BannerMode {
     Observe,
     /// Resource Timing where the browser reports `responseStatus`; elsewhere a `fetch` wrapper.
     ObserveOrFetch,
-}
-
-impl BannerMode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BannerMode::Off => "off",
-            BannerMode::Observe => "observe",
-            BannerMode::ObserveOrFetch => "fetch",
-        }
-    }
 }
 
 /// The snippet's settings, already checked.
@@ -381,6 +372,13 @@ impl Monitor {
         let calm = summary.calm() && !self.banner.shown;
         (summary, self.poller.next_delay_ms(calm))
     }
+
+    /// One of the page's own calls finished with `status`. When that made the banner appear and
+    /// there is a health endpoint, returns the delay within which to check it ("retrying…").
+    pub fn api_answer(&mut self, status: u16) -> Option<u64> {
+        let appeared = self.banner.api_answer(status) && self.banner.shown;
+        (appeared && self.config.health_url.is_some()).then(|| self.poller.next_delay_ms(false))
+    }
 }
 
 #[cfg(test)]
@@ -696,10 +694,18 @@ mod tests {
         let (s, d) = m.round(HealthCheck::Answered(200), StatusCheck::NotConfigured);
         assert_eq!(s.level, Level::Operational);
         assert!(d >= 48_000);
-        m.banner.api_answer(502);
+        let soon = m.api_answer(502).unwrap();
+        assert!(soon <= 2_000 && m.banner.shown);
+        assert_eq!(m.api_answer(503), None, "already shown");
         let (_, d) = m.round(HealthCheck::Answered(503), StatusCheck::NotConfigured);
-        assert!(d <= 2_000 && m.banner.shown);
+        assert!(d <= 4_000 && m.banner.shown, "the backoff goes on: {d}");
         let (_, d) = m.round(HealthCheck::Answered(200), StatusCheck::NotConfigured);
         assert!(!m.banner.shown && d >= 48_000);
+        // Without a health endpoint only the page's next successful call hides it.
+        let mut m = Monitor::new(SnippetConfig::default(), 3);
+        assert_eq!(m.api_answer(502), None);
+        assert!(m.banner.shown);
+        assert_eq!(m.api_answer(200), None);
+        assert!(!m.banner.shown);
     }
 }

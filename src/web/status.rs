@@ -55,13 +55,6 @@ impl StatusMonitor {
             .map(|s| s.url.clone())
     }
 
-    /// `"off"`, `"observe"` or `"fetch"` (observe, or wrap `fetch` where the browser does not
-    /// report `responseStatus`).
-    #[wasm_bindgen(getter)]
-    pub fn banner(&self) -> String {
-        self.monitor.config.banner.as_str().to_owned()
-    }
-
     /// One round finished. `health`: the HTTP status, 0 for no answer, -1 when not asked.
     /// `status`: the status page's parsed JSON, `null` when it failed, `undefined` when not asked.
     /// Returns `{ level, title, link, banner, delayMs }`.
@@ -99,10 +92,15 @@ impl StatusMonitor {
     }
 
     /// One of the page's own requests finished with `status` (0 when the browser does not tell).
-    /// Returns whether the banner shows now.
+    /// Returns the delay (ms) within which to run a round when the banner just appeared and there
+    /// is a health endpoint to retry, else -1. `bannerShown` tells whether the banner shows.
     #[wasm_bindgen(js_name = apiAnswer)]
-    pub fn api_answer(&mut self, status: u16) -> bool {
-        self.monitor.banner.api_answer(status);
+    pub fn api_answer(&mut self, status: u16) -> f64 {
+        self.monitor.api_answer(status).map_or(-1.0, |ms| ms as f64)
+    }
+
+    #[wasm_bindgen(getter, js_name = bannerShown)]
+    pub fn banner_shown(&self) -> bool {
         self.monitor.banner.shown
     }
 

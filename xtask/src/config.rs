@@ -54,6 +54,8 @@ pub struct WasmOpt {
 #[serde(deny_unknown_fields)]
 pub struct Npm {
     pub name: String,
+    /// The [[target]] whose wasm-pack output goes into dist/npm (see npm_package.rs).
+    pub target: String,
     #[serde(default)]
     pub extra_keywords: Vec<String>,
 }
@@ -90,6 +92,9 @@ impl Packaging {
                 "site.wasm_from_target = {:?} names no [[target]]",
                 self.site.wasm_from_target
             );
+        }
+        if self.target(&self.npm.target).is_none() {
+            bail!("npm.target = {:?} names no [[target]]", self.npm.target);
         }
         if self.build.out_name.is_empty() || self.build.out_name.contains('/') {
             bail!("build.out_name must be a plain file stem");

@@ -143,6 +143,7 @@ pub fn make(site: &Path) -> Result<PathBuf> {
     }
     haproxy_errorfiles(&recipes.join("haproxy/errors"), &lights)?;
     kubernetes_manifest(&recipes.join("kubernetes"), &dist, &problems)?;
+    crate::npm_package::make(&cfg, &dist)?;
 
     say!(
         "dist: page/, {}, csp.txt, {}, recipes/",

@@ -12,6 +12,7 @@ mod loadtest;
 mod locales;
 mod nginx;
 mod npm;
+mod npm_package;
 mod screenshots;
 mod size;
 mod suite;
