@@ -12,6 +12,8 @@
 //! An endpoint the page's Content-Security-Policy refuses (`connect-src`) was never really probed:
 //! [`CspWatch`] notices the violation and the outcome is forgotten, with a console warning saying
 //! what to add, instead of counting it as "no answer" (which would blame the visitor's network).
+// The error page's build has no `diagnose` export (feature "api" off): its helpers are unused there.
+#![cfg_attr(not(feature = "api"), allow(dead_code, unused_imports))]
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -516,6 +518,7 @@ fn result_object(
 /// `{verdict, hops: [{hop, result}], steps: [id], report, evidence: {online, reasons, probes,
 /// incident, alternateUp}}`. Nothing is rendered. Bad config keys give console warnings and
 /// defaults, as with `mount`.
+#[cfg(feature = "api")]
 #[wasm_bindgen]
 pub async fn diagnose(config: JsValue) -> Result<JsValue, JsValue> {
     let (config, warnings) = config_from_json(&to_json(&config));

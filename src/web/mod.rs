@@ -8,6 +8,7 @@ mod dom;
 mod gather;
 mod js_value;
 mod probe;
+#[cfg(feature = "snippet")]
 mod status;
 mod tabs;
 

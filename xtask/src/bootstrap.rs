@@ -226,12 +226,22 @@ fn ensure_wasm_opt() -> Result<PathBuf> {
             fs::write(&dst, &bytes).context(format!("writing {}", dst.display()))?;
         }
     }
-    npm::ci_if_needed(&dir, "binaryen's wasm-opt, needed by `cargo xtask build`")?;
+    npm::ci_if_needed(
+        &dir,
+        "binaryen's wasm-opt and terser, needed by `cargo xtask build`",
+    )?;
     let wasm_opt = dir.join("node_modules/.bin/wasm-opt");
-    if probe(&wasm_opt, &["--version"]).is_none() {
-        bail!("{} does not run after npm ci", wasm_opt.display());
+    for tool in [&wasm_opt, &terser()] {
+        if probe(tool, &["--version"]).is_none() {
+            bail!("{} does not run after npm ci", tool.display());
+        }
     }
     Ok(wasm_opt)
+}
+
+/// terser, pinned in xtask/tools and installed with wasm-opt (see [`ensure`]).
+pub fn terser() -> PathBuf {
+    repo_root().join("target/tools/node_modules/.bin/terser")
 }
 
 /// `wasm-bindgen 0.2.130` (possibly followed by a commit hash) -> `0.2.130`.

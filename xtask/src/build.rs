@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::bootstrap::{self, Needs, Tools};
-use crate::config::Packaging;
+use crate::config::{Packaging, Target};
 use crate::util::{bail, gzip_len, run, say, Context as _, Result};
 
 /// What a build produced, for callers that go on to serve or test it.
@@ -26,7 +26,7 @@ pub fn build(tools: &Tools) -> Result<Built> {
     let cfg = Packaging::load()?;
     for target in &cfg.targets {
         let out_dir = cfg.abs(&target.out_dir);
-        wasm_pack(&cfg, &target.name, &out_dir)?;
+        wasm_pack(&cfg, target, &out_dir)?;
         let wasm = out_dir.join(cfg.wasm_file());
         wasm_opt(&tools.wasm_opt, &cfg.wasm_opt.flags, &wasm)?;
         patch_package_json(&cfg, &out_dir.join("package.json"))?;
@@ -37,7 +37,7 @@ pub fn build(tools: &Tools) -> Result<Built> {
     Ok(Built { site_dir })
 }
 
-fn wasm_pack(cfg: &Packaging, target: &str, out_dir: &Path) -> Result<()> {
+fn wasm_pack(cfg: &Packaging, target: &Target, out_dir: &Path) -> Result<()> {
     // Stale files from an older build (renamed outputs) must not end up in the site or the npm package.
     if out_dir.exists() {
         fs::remove_dir_all(out_dir).context(format!("removing {}", out_dir.display()))?;
@@ -51,11 +51,16 @@ fn wasm_pack(cfg: &Packaging, target: &str, out_dir: &Path) -> Result<()> {
             "no-install",
             "--release",
             "--target",
-            target,
+            &target.name,
         ])
         .arg("--out-dir")
         .arg(out_dir)
-        .args(["--out-name", &cfg.build.out_name]))
+        .args(["--out-name", &cfg.build.out_name])
+        .args(if target.default_features {
+            &[][..]
+        } else {
+            &["--", "--no-default-features"][..]
+        }))
 }
 
 /// Runs wasm-opt in place via a temporary file, so an interrupted run never leaves a truncated module.
@@ -128,6 +133,11 @@ fn assemble_site(cfg: &Packaging) -> Result<PathBuf> {
         fs::copy(&src, site.join(&name)).context(format!("copying {}", src.display()))?;
     }
     crate::locales::write_all(&site)?;
+    // Visitors download these while the site is failing; the readable sources stay in www/page and
+    // in the wasm-pack output (which dist reads for the single files).
+    for name in [cfg.js_file(), "boot.js".to_owned()] {
+        crate::minify::file(&site.join(name))?;
+    }
     Ok(site)
 }
 

@@ -30,10 +30,25 @@ pub struct BuildSection {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Target {
+    /// How other settings refer to this build; defaults to `name`.
+    pub id: Option<String>,
     /// `wasm-pack build --target` (web, bundler, ...).
     pub name: String,
     /// Relative to the repository root.
     pub out_dir: PathBuf,
+    /// Build with the crate's default features (every export). The error page's build turns them off.
+    #[serde(default = "yes")]
+    pub default_features: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Target {
+    pub fn id(&self) -> &str {
+        self.id.as_deref().unwrap_or(&self.name)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -103,7 +118,7 @@ impl Packaging {
     }
 
     pub fn target(&self, name: &str) -> Option<&Target> {
-        self.targets.iter().find(|t| t.name == name)
+        self.targets.iter().find(|t| t.id() == name)
     }
 
     /// Absolute path of a repo-relative setting.
@@ -166,10 +181,10 @@ mod tests {
             p.target("web").unwrap().out_dir,
             Path::new("target/wasm/web")
         );
-        assert_eq!(
-            p.target("bundler").unwrap().out_dir,
-            Path::new("target/wasm/bundler")
-        );
+        let page = p.target("page").unwrap();
+        assert_eq!(page.out_dir, Path::new("target/wasm/page"));
+        assert!(!page.default_features, "the error page ships only `mount`");
+        assert!(p.target("web").unwrap().default_features);
         assert_eq!(p.site.dir, Path::new("target/site"));
         assert!(p.wasm_opt.flags.iter().any(|f| f == "-Oz"));
         // The numbers are policy; what must hold is that every budget is read and is positive.

@@ -469,7 +469,12 @@ fn attributes(tag: &str) -> Result<Vec<(String, String)>> {
 /// meet boot.js's), the wasm as base64, then boot.js with its dynamic import of the glue replaced by
 /// that object, whose `default()` instantiates the inlined bytes.
 fn inline_module(boot: &str, site: &Path, cfg: &Packaging) -> Result<String> {
-    let glue_path = site.join(cfg.js_file());
+    // The readable glue from wasm-pack's output: the site's copy is minified, and glue_as_expression
+    // only accepts the forms wasm-bindgen writes. The finished module is minified at the end.
+    let from = cfg
+        .target(&cfg.site.wasm_from_target)
+        .expect("validated when loading wasm-pack.toml");
+    let glue_path = cfg.abs(&from.out_dir).join(cfg.js_file());
     let glue = read_text(&glue_path)?;
     let wasm = fs::read(site.join(cfg.wasm_file())).context("reading the wasm")?;
     let glue = glue_as_expression(&glue)?;
@@ -521,6 +526,7 @@ fn inline_module(boot: &str, site: &Path, cfg: &Packaging) -> Result<String> {
     );
     module.push_str("// boot.js\n");
     module.push_str(&boot);
+    let module = crate::minify::module(&module)?;
     // The HTML parser ends a script at `</script`, and after `<!--` a `<script` changes how it looks for
     // the end: either would cut the module short.
     let lower = module.to_ascii_lowercase();

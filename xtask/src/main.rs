@@ -10,6 +10,7 @@ mod dist;
 mod fuzz;
 mod loadtest;
 mod locales;
+mod minify;
 mod nginx;
 mod npm;
 mod npm_package;
@@ -28,7 +29,7 @@ const USAGE: &str = "\
 usage: cargo xtask <command> [options]
 
 commands:
-  build        install missing build tools, wasm-pack (web + bundler), wasm-opt, assemble target/site
+  build        install missing build tools, wasm-pack (error page + full web build), wasm-opt, assemble target/site
   dist         build, then dist/: page/, single-file 502/503/504.html, csp.txt, problem+json, recipes/
   size         gzipped sizes against [budgets] in wasm-pack.toml, and the largest wasm functions
   screenshots  [--update-docs]  the page under nginx in headless Chromium (light/dark, desktop/mobile)

@@ -107,7 +107,7 @@ fn step_clippy_native(_: &mut State) -> Result<()> {
 }
 
 /// The browser half of the crate only compiles for wasm32, so native clippy never sees it. Lints the
-/// library and its wasm-bindgen tests.
+/// library and its wasm-bindgen tests, then the error page's build (default features off).
 fn step_clippy_wasm(_: &mut State) -> Result<()> {
     run(cargo().args([
         "clippy",
@@ -115,6 +115,18 @@ fn step_clippy_wasm(_: &mut State) -> Result<()> {
         "gateway-doctor",
         "--lib",
         "--tests",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    run(cargo().args([
+        "clippy",
+        "-p",
+        "gateway-doctor",
+        "--lib",
+        "--no-default-features",
         "--target",
         "wasm32-unknown-unknown",
         "--",
