@@ -147,6 +147,11 @@ pub enum Message {
     PageBadge,
     PageHeading,
     PageLede,
+    /// "Error" before the status number in the page's badge.
+    PageError,
+    /// Labels of the request reference and time under the steps.
+    PageReference,
+    PageTime,
     // Headings and report button.
     DiagnosisHeading,
     StepsHeading,
@@ -322,7 +327,7 @@ pub fn text(locale: Locale, message: Message) -> &'static str {
 impl Message {
     /// Every message, in declaration order: operators' overrides are looked up here by id.
     /// A test checks that it matches the enum.
-    pub const ALL: [Message; 158] = {
+    pub const ALL: [Message; 161] = {
         use Message::*;
         [
             StatusWaiting,
@@ -340,6 +345,9 @@ impl Message {
             PageBadge,
             PageHeading,
             PageLede,
+            PageError,
+            PageReference,
+            PageTime,
             DiagnosisHeading,
             StepsHeading,
             OperatorHeading,
@@ -505,6 +513,9 @@ impl Message {
             PageBadge => "page-badge",
             PageHeading => "page-heading",
             PageLede => "page-lede",
+            PageError => "page-error",
+            PageReference => "page-reference",
+            PageTime => "page-time",
             DiagnosisHeading => "diagnosis-heading",
             StepsHeading => "steps-heading",
             OperatorHeading => "operator-heading",

@@ -189,6 +189,9 @@ fn speak_language(document: &Document, root: &Element, texts: &Catalog) -> Resul
         (".gd-badge-text", Message::PageBadge),
         ("h1", Message::PageHeading),
         (".gd-lede", Message::PageLede),
+        (".gd-code-label", Message::PageError),
+        (".gd-ref-label", Message::PageReference),
+        (".gd-time-label", Message::PageTime),
     ] {
         if let Ok(Some(found)) = document.query_selector(selector) {
             found.set_text_content(Some(texts.get(message)));

@@ -76,6 +76,7 @@ describe('languages', { timeout: 120_000 }, () => {
           htmlDir: document.documentElement.dir,
           heading: document.querySelector('h1').textContent,
           button: root.querySelector('[data-gd="retry-now"]').textContent,
+          errorLabel: document.querySelector('.gd-code-label')?.textContent,
         };
       });
       return { ...seen, requests, warnings };
@@ -93,6 +94,7 @@ describe('languages', { timeout: 120_000 }, () => {
     assert.equal(seen.button, text('de', CHECK_NOW));
     assert.notEqual(seen.button, 'Check now');
     assert.equal(seen.heading, text('de', PAGE_HEADING));
+    assert.equal(seen.errorLabel, 'Fehler');
     // Only the visitor's language is fetched.
     const bundles = seen.requests.filter((p) => p.includes('/locales/'));
     assert.deepEqual(bundles, ['/_gateway-doctor/locales/de.json']);
