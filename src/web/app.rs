@@ -14,7 +14,7 @@ use super::probe::{self, Answer};
 use super::tabs::{self, Tabs};
 use crate::logic::catalog::Catalog;
 use crate::logic::config::Config;
-use crate::logic::machine::{Effects, Event, ProbeResult, ProbeTarget, Recovery, Start};
+use crate::logic::machine::{Carried, Effects, Event, ProbeResult, ProbeTarget, Recovery, Start};
 use crate::logic::messages::Message;
 use crate::logic::request::OriginalMethod;
 use crate::logic::view::{next_redraw, view};
@@ -67,7 +67,7 @@ pub fn start(
     // Jitter must differ between visitors; Math.random is plenty for spreading retries.
     let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64 ^ now.rotate_left(32);
     let retry_after = (!page.retry_after.is_empty()).then_some(page.retry_after.as_str());
-    let machine = Recovery::new(
+    let mut machine = Recovery::new(
         &config,
         Start {
             now_ms: now,
@@ -78,6 +78,15 @@ pub fn start(
             retry_after,
         },
     );
+    // Back on the error page right after this tab's own reload: start from a wider stagger window.
+    if let Some(store) = session_storage(&window) {
+        if let Ok(Some(raw)) = store.get_item(Carried::KEY) {
+            let _ = store.remove_item(Carried::KEY);
+            if let Some(carried) = Carried::decode(&raw, now) {
+                machine.landed_again(carried);
+            }
+        }
+    }
     let location = window.location();
     let mut page_url = location.href()?;
     if let Some(hash) = page_url.find('#') {
@@ -161,6 +170,11 @@ fn build_widget(document: &Document, root: Element, texts: &Catalog) -> Result<W
         countdown,
         button,
     })
+}
+
+/// `sessionStorage`, where the browser allows it (reading it throws when storage is blocked).
+fn session_storage(window: &Window) -> Option<web_sys::Storage> {
+    window.session_storage().ok().flatten()
 }
 
 /// Marks the widget with its language. When that is not the page's own language, the page's
@@ -284,6 +298,7 @@ fn carry_out(app: &Shared, effects: Effects) {
     }
     let window = a.window.clone();
     let page_url = a.page_url.clone();
+    let carried = effects.reload.then(|| a.machine.carry(now_ms()));
     // Released before announcing: posting to the channel borrows the app again.
     drop(a);
     if effects.announce_recovery {
@@ -291,6 +306,9 @@ fn carry_out(app: &Shared, effects: Effects) {
     }
     if let Some(request) = effects.leadership {
         tabs::carry_out(app, request);
+    }
+    if let (Some(carried), Some(store)) = (carried, session_storage(&window)) {
+        let _ = store.set_item(Carried::KEY, &carried.encode());
     }
     if effects.reload && effects.reload_as_get {
         // A plain GET of the page: never a resubmission of the visitor's form.

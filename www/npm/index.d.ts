@@ -136,8 +136,14 @@ export declare function mount(element: Element, config?: Config, options?: Mount
 /** Probes once and resolves to the diagnosis; nothing is drawn. */
 export declare function diagnose(config?: Config): Promise<Diagnosis>;
 
-/** `<gateway-doctor config='{"healthUrl":"/health"}' locale="de">`: mounts itself when connected. */
-export declare class GatewayDoctorElement extends HTMLElement {}
+/**
+ * `<gateway-doctor config='{"healthUrl":"/health"}' locale="de">`: mounts itself when first connected
+ * and then fires `gateway-doctor:mounted`.
+ */
+export declare class GatewayDoctorElement extends HTMLElement {
+  /** Settles once the widget is drawn (or has given up, leaving `data-state="static"`); never rejects. */
+  readonly mounted: Promise<void> | undefined;
+}
 
 /** Defines the element (done on import as "gateway-doctor"). */
 export declare function defineElement(name?: string): void;

@@ -200,9 +200,12 @@ const Base = typeof HTMLElement === 'undefined' ? class {} : HTMLElement;
 
 export class GatewayDoctorElement extends Base {
   connectedCallback() {
-    if (this.mounting) return;
-    this.mounting = mount(this, elementConfig(this), { locale: this.getAttribute('locale') || undefined }).then(
-      () => this.dispatchEvent(new CustomEvent('gateway-doctor:mounted')),
+    if (this.mounted) return;
+    /** Settles once the widget is drawn (or has given up; it never rejects). */
+    this.mounted = mount(this, elementConfig(this), { locale: this.getAttribute('locale') || undefined }).then(
+      () => {
+        this.dispatchEvent(new CustomEvent('gateway-doctor:mounted'));
+      },
       (err) => {
         console.warn(PREFIX + '<gateway-doctor> could not start.', err);
         this.dataset.state = 'static';

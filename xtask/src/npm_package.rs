@@ -129,8 +129,10 @@ fn package_json(base: &Value, files: &[String]) -> Result<Value> {
         "main": "./index.js",
         "module": "./index.js",
         "types": "./index.d.ts",
+        // No condition objects: serde_json sorts keys, and "types" must come before "default".
+        // TypeScript finds index.d.ts next to index.js by itself.
         "exports": {
-            ".": { "types": "./index.d.ts", "default": "./index.js" },
+            ".": "./index.js",
             "./locales/*": "./locales/*",
             "./package.json": "./package.json"
         },
@@ -160,8 +162,9 @@ fn locale_index(tags: &[&str]) -> String {
         "export const LOCALES = Object.freeze([{}]);\n",
         quoted.join(", ")
     ));
+    // English is imported statically by index.js: a loader for it would only split it into a chunk.
     out.push_str("export const loaders = {\n");
-    for tag in tags {
+    for tag in tags.iter().filter(|t| **t != "en") {
         out.push_str(&format!("  {tag}: () => import('./{tag}.js'),\n"));
     }
     out.push_str("};\n");
@@ -235,8 +238,7 @@ mod tests {
         assert_eq!(p["version"], "1.2.3");
         assert_eq!(p["keywords"], json!(["502"]));
         assert_eq!(p["type"], "module");
-        assert_eq!(p["exports"]["."]["default"], "./index.js");
-        assert_eq!(p["exports"]["."]["types"], "./index.d.ts");
+        assert_eq!(p["exports"]["."], "./index.js");
         assert_eq!(p["types"], "./index.d.ts");
         assert_eq!(p["sideEffects"], json!(["./index.js"]));
         assert_eq!(p["files"], json!(files));
@@ -253,6 +255,7 @@ mod tests {
         let index = locale_index(&["en", "de"]);
         assert!(index.contains("export const LOCALES = Object.freeze(['en', 'de']);"));
         assert!(index.contains("  de: () => import('./de.js'),"));
+        assert!(!index.contains("en.js"), "{index}");
     }
 
     #[test]
