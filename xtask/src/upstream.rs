@@ -64,6 +64,10 @@ pub enum Mode {
     /// then 200, ...), every heavier path is shed with a 503 (no `Retry-After`: nobody knows when it
     /// ends). What an application looks like when it has more work than workers.
     Overloaded,
+    /// A status page's JSON API: the current contents of `file` on every path, as
+    /// `application/json` with `Access-Control-Allow-Origin: *` (as Statuspage and friends send it).
+    /// Tests rewrite the file to change what the status page says.
+    StatusPage { file: PathBuf },
 }
 
 /// How one accepted connection is answered (cycle serves like `Up` while it is up).
@@ -78,6 +82,9 @@ enum Behaviour {
     },
     CachedError,
     Overloaded,
+    StatusPage {
+        file: PathBuf,
+    },
 }
 
 pub struct Options {
@@ -216,6 +223,10 @@ fn parse_options(args: &mut Args) -> Result<Options> {
     let down_secs: Option<u64> = args.parsed("down-secs")?;
     let status: Option<u16> = args.parsed("status")?;
     let retry_after = args.take("retry-after");
+    let body_file = args.take("body-file").map(PathBuf::from);
+    if body_file.is_some() != (mode_name == "status-page") {
+        bail!("--mode status-page needs --body-file FILE, and --body-file only applies to it");
+    }
 
     let cycle_only = up_secs.is_some() || down_secs.is_some();
     let status_only = status.is_some() || retry_after.is_some();
@@ -235,6 +246,9 @@ fn parse_options(args: &mut Args) -> Result<Options> {
         "garbage" => Mode::Garbage,
         "cached-error" => Mode::CachedError,
         "overloaded" => Mode::Overloaded,
+        "status-page" => Mode::StatusPage {
+            file: body_file.unwrap_or_default(),
+        },
         "status" => {
             let code = status.unwrap_or(503);
             if !(100..=599).contains(&code) {
@@ -248,7 +262,7 @@ fn parse_options(args: &mut Args) -> Result<Options> {
             Mode::Status { code, retry_after }
         }
         other => bail!(
-            "unknown --mode `{other}` (up, cycle, hang, garbage, status, cached-error, overloaded)"
+            "unknown --mode `{other}` (up, cycle, hang, garbage, status, cached-error, overloaded, status-page)"
         ),
     };
     Ok(Options { listen, mode })
@@ -268,6 +282,7 @@ pub fn serve(options: &Options) -> Result<()> {
         },
         Mode::CachedError => Behaviour::CachedError,
         Mode::Overloaded => Behaviour::Overloaded,
+        Mode::StatusPage { file } => Behaviour::StatusPage { file: file.clone() },
     };
     let listener = bind(addr)?;
     let mode_name = match &options.mode {
@@ -276,6 +291,7 @@ pub fn serve(options: &Options) -> Result<()> {
         Mode::Garbage => "garbage",
         Mode::CachedError => "cached-error",
         Mode::Overloaded => "overloaded",
+        Mode::StatusPage { .. } => "status-page",
         _ => "status",
     };
     println!(
@@ -395,7 +411,8 @@ fn handle(mut stream: TcpStream, behaviour: &Behaviour) -> io::Result<()> {
         Behaviour::App
         | Behaviour::Status { .. }
         | Behaviour::CachedError
-        | Behaviour::Overloaded => {
+        | Behaviour::Overloaded
+        | Behaviour::StatusPage { .. } => {
             discard_body(
                 &mut stream,
                 request.content_length.saturating_sub(already_read),
@@ -472,6 +489,9 @@ fn discard_body(stream: &mut TcpStream, remaining: usize) -> io::Result<()> {
 static OVERLOADED_HEALTH: AtomicU64 = AtomicU64::new(0);
 
 fn response(behaviour: &Behaviour, request: &Request) -> Vec<u8> {
+    if let Behaviour::StatusPage { file } = behaviour {
+        return status_page_response(file, request);
+    }
     let shed = |what: &str| {
         (
             503,
@@ -519,6 +539,28 @@ fn response(behaviour: &Behaviour, request: &Request) -> Vec<u8> {
     let mut bytes = head.into_bytes();
     if request.method != "HEAD" {
         bytes.extend_from_slice(body.as_bytes());
+    }
+    bytes
+}
+
+/// The file's current contents as a JSON API answer; 500 if it cannot be read.
+fn status_page_response(file: &Path, request: &Request) -> Vec<u8> {
+    let (code, body) = match fs::read(file) {
+        Ok(body) => (200, body),
+        Err(e) => (
+            500,
+            format!("cannot read {}: {e}\n", file.display()).into_bytes(),
+        ),
+    };
+    let mut bytes = format!(
+        "HTTP/1.1 {code} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+         Cache-Control: no-store\r\nAccess-Control-Allow-Origin: *\r\nConnection: close\r\n\r\n",
+        reason_phrase(code),
+        body.len()
+    )
+    .into_bytes();
+    if request.method != "HEAD" {
+        bytes.extend_from_slice(&body);
     }
     bytes
 }
@@ -606,6 +648,25 @@ mod tests {
         assert_eq!(o.mode, Mode::CachedError);
         let o = options(&["--listen", "127.0.0.1:1", "--mode", "overloaded"]).unwrap();
         assert_eq!(o.mode, Mode::Overloaded);
+        let l = ["--listen", "127.0.0.1:1"];
+        let o = options(
+            &[
+                &l[..],
+                &["--mode", "status-page", "--body-file", "/tmp/s.json"],
+            ]
+            .concat(),
+        )
+        .unwrap();
+        assert_eq!(
+            o.mode,
+            Mode::StatusPage {
+                file: PathBuf::from("/tmp/s.json")
+            }
+        );
+        assert!(options(&[&l[..], &["--mode", "status-page"]].concat()).is_err());
+        assert!(
+            options(&[&l[..], &["--mode", "up", "--body-file", "/tmp/s.json"]].concat()).is_err()
+        );
         assert!(options(&["--listen", "127.0.0.1:1", "--mode", "nope"]).is_err());
         assert!(options(&["--listen", "nowhere", "--mode", "up"]).is_err());
     }
@@ -670,6 +731,26 @@ mod tests {
         assert!(r.starts_with("HTTP/1.1 200 OK\r\n"), "{r}");
         assert!(r.contains("data-gateway-doctor=\"error-page\""));
         assert!(!r.to_ascii_lowercase().contains("x-gateway-doctor"));
+    }
+
+    #[test]
+    fn status_page_serves_the_file_as_it_is_now_with_cors() {
+        let dir = std::env::temp_dir().join(format!("gd-upstream-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("status.json");
+        let b = Behaviour::StatusPage { file: file.clone() };
+        fs::write(&file, r#"{"status":"ok"}"#).unwrap();
+        let r = String::from_utf8(response(&b, &get("/api/v2/summary.json"))).unwrap();
+        assert!(r.starts_with("HTTP/1.1 200 OK\r\n"), "{r}");
+        assert!(r.contains("Content-Type: application/json\r\n"));
+        assert!(r.contains("Access-Control-Allow-Origin: *\r\n"));
+        assert!(r.ends_with("\r\n\r\n{\"status\":\"ok\"}"), "{r}");
+        fs::write(&file, r#"{"status":"down"}"#).unwrap();
+        let r = String::from_utf8(response(&b, &get("/"))).unwrap();
+        assert!(r.ends_with("{\"status\":\"down\"}"), "{r}");
+        fs::remove_dir_all(&dir).unwrap();
+        let r = String::from_utf8(response(&b, &get("/"))).unwrap();
+        assert!(r.starts_with("HTTP/1.1 500 "), "{r}");
     }
 
     #[test]
