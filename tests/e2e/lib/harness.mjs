@@ -204,7 +204,7 @@ async function waitForPort(port, handle, timeoutMs) {
 
 /**
  * Starts `xtask upstream --mode MODE` on 127.0.0.1:`opts.port` (a fresh port if not given).
- * Options: upSecs, downSecs, status, retryAfter, timeoutMs, stats. For every mode except `cycle`
+ * Options: upSecs, downSecs, status, retryAfter, bodyFile (status-page mode), timeoutMs, stats. For every mode except `cycle`
  * (which starts with its listener closed) it waits until the port accepts connections.
  * With `stats: true` the upstream counts what reaches it into a file: read it with upstreamStats().
  */
@@ -216,6 +216,7 @@ export async function startUpstream(mode, opts = {}) {
   if (opts.downSecs !== undefined) args.push('--down-secs', String(opts.downSecs));
   if (opts.status !== undefined) args.push('--status', String(opts.status));
   if (opts.retryAfter !== undefined) args.push('--retry-after', String(opts.retryAfter));
+  if (opts.bodyFile !== undefined) args.push('--body-file', opts.bodyFile);
   let statsDir;
   if (opts.stats) {
     statsDir = await scratchDir('gd-e2e-upstream-');
