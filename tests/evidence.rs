@@ -58,7 +58,8 @@ fn going_offline_forgets_current_answers() {
     for case in cases(&file("offline")) {
         let mut e = evidence(&case["evidence"]);
         let history_before = e.history.entries().to_vec();
-        e.went_offline();
+        let before = e.clone();
+        let stale = e.went_offline();
         let expect = &case["expect"];
         let verdict = diagnose(&e).verdict.as_str();
         if verdict != expect["verdict"] || hops(&e) != expect["hops"] {
@@ -78,6 +79,22 @@ fn going_offline_forgets_current_answers() {
         assert!(!e.online);
         assert!(e.alternates.iter().all(|a| !a.outcome.was_probed()));
         assert!(e.status_page.report.is_none());
+
+        // Back online: the outage seen before stands until the next check.
+        e.came_online(stale);
+        let back = &expect["back"];
+        let verdict = diagnose(&e).verdict.as_str();
+        if verdict != back["verdict"] || hops(&e) != back["hops"] {
+            failures.push(format!(
+                "{}: back online {verdict} {} (want {} {})",
+                name(case),
+                hops(&e),
+                back["verdict"],
+                back["hops"]
+            ));
+        }
+        assert!(e.online);
+        assert_eq!((e.page, e.health), (before.page, before.health));
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }

@@ -242,8 +242,13 @@ impl Evidence {
 
     /// The device lost its network link: nothing measured before says anything about now. Every
     /// current outcome is forgotten (the page and health outcomes stay in the history), so the
-    /// diagnosis is `visitor-offline` until something answers again.
-    pub fn went_offline(&mut self) {
+    /// diagnosis is `visitor-offline` until something answers again. The last page and health
+    /// outcomes are handed back for [`Evidence::came_online`].
+    pub fn went_offline(&mut self) -> Stale {
+        let stale = Stale {
+            page: self.page,
+            health: self.health,
+        };
         self.online = false;
         self.page = ProbeOutcome::NotProbed;
         self.gateway = ProbeOutcome::NotProbed;
@@ -254,7 +259,28 @@ impl Evidence {
             alternate.outcome = ProbeOutcome::NotProbed;
         }
         self.third_party = ProbeOutcome::NotProbed;
+        stale
     }
+
+    /// The link is back. Until the page and the health endpoint are checked again (the recovery
+    /// machine does so at once), their last outcomes before going offline stand: the outage the
+    /// visitor saw is still the best guess, better than "unknown".
+    pub fn came_online(&mut self, stale: Stale) {
+        self.online = true;
+        if !self.page.was_probed() {
+            self.page = stale.page;
+        }
+        if !self.health.was_probed() {
+            self.health = stale.health;
+        }
+    }
+}
+
+/// The page and health outcomes from before the device went offline.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stale {
+    pub page: ProbeOutcome,
+    pub health: ProbeOutcome,
 }
 
 /// Facts about this visit that the gateway and the address bar provide, used in steps and in the

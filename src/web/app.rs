@@ -127,7 +127,7 @@ pub fn start(
     tabs::start(&app, seed);
     dispatch(&app, Event::Tick);
     // The diagnosis is extra: if it cannot start, the recovery widget still works.
-    match diagnosis::start(&widget_root, config, texts, &page.request, &page.request_id) {
+    match diagnosis::start(&widget_root, config, texts, &page) {
         Ok(d) => app.borrow_mut().diagnosis = Some(d),
         Err(_) => warn("gateway-doctor: could not start the diagnosis"),
     }

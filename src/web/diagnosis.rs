@@ -1,109 +1,125 @@
-//! The diagnosis under the recovery widget: gathers evidence once at mount (and again when the
-//! device goes online or offline), in parallel and with a short timeout, then renders the logic's
-//! verdict, the hop marks and the visitor's steps. Everything is set as text or attributes.
+//! The diagnosis under the recovery widget: the logic's verdict, hop marks and the visitor's
+//! steps, a "Copy diagnostic report" button and, when the operator enabled it, the operator's
+//! checklist. Everything is set as text or attributes.
+//!
+//! Evidence: the gateway's first answer (the page's own status, filled in by SSI) is shown at
+//! once; then one round of probes ([`gather::round`]: self-check, status page, alternates, third
+//! party) runs at mount, again when the device comes back online, and again when one of the
+//! recovery machine's checks of the page differs in kind from the last one (the gateway may have
+//! gone, the application may be back). The page and health outcomes come from the machine's own
+//! checks ([`Diagnoser::observe`]), so the diagnosis adds no request to the application.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use gloo_net::http::Request;
-use js_sys::{Array, Promise, Reflect};
+use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
-use web_sys::{
-    AbortController, AbortSignal, Document, Element, RequestCache, RequestCredentials,
-    VisibilityState,
-};
+use wasm_bindgen_futures::{spawn_local, JsFuture};
+use web_sys::{Document, Element, VisibilityState};
 
-use super::app::now_ms;
 use super::dom::{element, warn};
-use super::js_value::to_json;
-use super::probe::{self, Answer};
+use super::gather::{self, CspWatch, Targets};
+use super::page::PageInfo;
 use crate::logic::catalog::Catalog;
 use crate::logic::config::{is_same_origin_path, Config};
 use crate::logic::environment::Environment;
-use crate::logic::evidence::{
-    Evidence, HttpAnswer, PastTarget, ProbeOutcome, Visit, GATEWAY_SELF_CHECK_PATH,
-};
+use crate::logic::evidence::{Evidence, PastTarget, ProbeOutcome, Stale, Visit};
 use crate::logic::messages::Message;
-use crate::logic::status_page::{parse_status_report, StatusFormat};
-use crate::logic::steps::{steps, Detail, Label};
+use crate::logic::report::{diagnostic_report, ReportContext};
+use crate::logic::steps::{operator_checklist, steps, Detail, Label};
 use crate::logic::url::{is_email_address, is_http_url};
 use crate::logic::verdict::{diagnose, Diagnosis};
 
-/// Every probe of one round is aborted after this long: the visitor should not wait for the
-/// diagnosis longer than for the recovery widget's own checks.
-const TIMEOUT_MS: u64 = 4_000;
+pub use super::gather::outcome;
+
+/// The report area: a button, a polite status line, and a read-only text box that shows the
+/// report selected when the clipboard cannot be used.
+struct ReportUi {
+    status: Element,
+    text: Element,
+}
 
 pub struct Diagnoser {
     document: Document,
     root: Element,
     section: Element,
+    /// Re-rendered on every change: verdict, incident, hops, steps.
+    live: Element,
+    report_ui: RefCell<Option<ReportUi>>,
     config: Config,
     /// The visitor's language, with the operator's overrides.
     texts: Rc<Catalog>,
-    /// Outcomes so far: the recovery machine's page and health probes land here too (see
-    /// [`Diagnoser::observe`]), so the diagnosis sends no request to the application itself.
+    /// Outcomes so far: the recovery machine's page and health probes land here too.
     evidence: Rc<RefCell<Evidence>>,
-    /// The gateway recipe that provides [`GATEWAY_SELF_CHECK_PATH`] also fills in the request line
-    /// (nginx SSI); pages served without it (CDN single files) have no self-check to ask.
+    /// The gateway recipe that provides the self-check also fills in the request line (nginx
+    /// SSI); pages served without it (CDN single files) have no self-check to ask.
     self_check: bool,
-    /// The first round has been rendered; later machine probes re-render at once.
-    shown: Cell<bool>,
     environment: Environment,
     visit: Visit,
     /// Bumped on every round: a slower, older round never overwrites a newer one.
     round: Cell<u32>,
+    /// A round is in flight (a check that differs in kind does not start a second one).
+    running: Cell<bool>,
     /// A round was asked for while the tab was hidden: it runs when the tab is visible again
     /// (a hidden tab sends no requests).
     pending: Cell<bool>,
+    /// The recovery machine's checks so far, for the report.
+    checks: Cell<u32>,
+    csp: Rc<CspWatch>,
+    csp_warned: Cell<u32>,
+    /// The page and health outcomes from before the device went offline.
+    stale: Cell<Option<Stale>>,
 }
 
-/// Starts the first round and re-runs on `online`/`offline`. The section is appended to `root`.
+/// Starts the diagnosis under `root`: shows what the gateway already said, starts the first
+/// round, and re-runs on `online`/`offline`.
 pub fn start(
     root: &Element,
     config: Config,
     texts: Rc<Catalog>,
-    request_line: &str,
-    request_id: &str,
+    page: &PageInfo,
 ) -> Result<Rc<Diagnoser>, JsValue> {
     let window = web_sys::window().ok_or("gateway-doctor: no window")?;
     let document = window.document().ok_or("gateway-doctor: no document")?;
-    let navigator = window.navigator();
-    let platform = Reflect::get(&navigator, &JsValue::from_str("userAgentData"))
-        .ok()
-        .filter(JsValue::is_object)
-        .and_then(|data| Reflect::get(&data, &JsValue::from_str("platform")).ok())
-        .and_then(|p| p.as_string())
-        .or_else(|| navigator.platform().ok())
-        .unwrap_or_default();
-    let environment = Environment::detect(
-        &navigator.user_agent().unwrap_or_default(),
-        &platform,
-        navigator.max_touch_points().max(0) as u32,
+    let visit = Visit::new(&gather::host(), Some(&page.request_id)).with_upstream(
+        &page.upstream_addr,
+        &page.upstream_status,
+        &page.time,
     );
-    let host = window.location().hostname().unwrap_or_default();
-    let visit = Visit::new(&host, Some(request_id));
-    let section = element(
-        &document,
-        "section",
-        &[("data-gd", "diagnosis"), ("aria-busy", "true")],
-    )?;
+    let mut evidence = Evidence::for_config(&config, window.navigator().on_line());
+    evidence.page = ProbeOutcome::from_gateway_page(&page.status, !page.retry_after.is_empty());
+    let section = element(&document, "section", &[("data-gd", "diagnosis")])?;
+    // Hidden by the stylesheet until there is something to say.
+    section.set_attribute("aria-busy", "true")?;
+    let live = element(&document, "div", &[("data-gd", "verdict")])?;
+    section.append_child(&live)?;
     root.append_child(&section)?;
     let d = Rc::new(Diagnoser {
         document,
         root: root.clone(),
         section,
-        evidence: Rc::new(RefCell::new(Evidence::for_config(&config, true))),
-        self_check: !request_line.is_empty(),
-        shown: Cell::new(false),
+        live,
+        report_ui: RefCell::new(None),
+        self_check: !page.request.is_empty(),
+        evidence: Rc::new(RefCell::new(evidence)),
         config,
         texts,
-        environment,
+        environment: gather::environment(),
         visit,
         round: Cell::new(0),
+        running: Cell::new(false),
         pending: Cell::new(false),
+        checks: Cell::new(0),
+        csp: CspWatch::start()?,
+        csp_warned: Cell::new(0),
+        stale: Cell::new(None),
     });
+    d.build_report_ui()?;
+    if d.config.operator.enabled {
+        d.build_operator()?;
+    }
+
     let again = d.clone();
     let rerun = Closure::<dyn FnMut()>::new(move || run(&again)).into_js_value();
     window.add_event_listener_with_callback("online", rerun.unchecked_ref())?;
@@ -117,6 +133,19 @@ pub fn start(
     .into_js_value();
     d.document
         .add_event_listener_with_callback("visibilitychange", on_visible.unchecked_ref())?;
+    let refresh = d.clone();
+    let on_csp = Closure::<dyn FnMut()>::new(move || {
+        if !refresh.section.has_attribute("aria-busy") {
+            refresh.show();
+        }
+    })
+    .into_js_value();
+    d.csp.on_change(on_csp.unchecked_into());
+
+    // The gateway already told us how this request failed: say so at once, before any probe.
+    if d.evidence.borrow().page.was_probed() {
+        d.show();
+    }
     run(&d);
     Ok(d)
 }
@@ -132,133 +161,41 @@ fn run(d: &Rc<Diagnoser>) {
     }
     let round = d.round.get().wrapping_add(1);
     d.round.set(round);
-    let online = window.navigator().on_line();
-    d.evidence.borrow_mut().online = online;
-    let evidence = d.evidence.clone();
-    let promises = Array::new();
-    // Offline, nothing can answer: the verdict needs no probe. The page and health endpoint are
-    // never fetched here: the machine's own checks (which respect `Retry-After` and poll health
-    // only while down) arrive through `observe`.
-    if online {
-        let Ok(controller) = AbortController::new() else {
-            return;
-        };
-        let signal = controller.signal();
-        if d.self_check {
-            promises.push(&future_to_promise(self_check(
-                signal.clone(),
-                evidence.clone(),
-            )));
+    if !window.navigator().on_line() {
+        // Nothing can answer, and nothing measured before says anything about now.
+        let stale = d.evidence.borrow_mut().went_offline();
+        if d.stale.get().is_none() {
+            d.stale.set(Some(stale));
         }
-        if let Some(status) = &d.config.status_page {
-            promises.push(&future_to_promise(status_page(
-                status.url.clone(),
-                status.format,
-                signal.clone(),
-                evidence.clone(),
-            )));
-        }
-        // Aborting a finished round is harmless, so the timer is never cleared.
-        let abort = Closure::once_into_js(move || controller.abort());
-        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
-            abort.unchecked_ref(),
-            TIMEOUT_MS as i32,
-        );
+        d.set_running(false);
+        d.show();
+        return;
     }
+    match d.stale.take() {
+        Some(stale) => d.evidence.borrow_mut().came_online(stale),
+        None => d.evidence.borrow_mut().online = true,
+    }
+    d.set_running(true);
     let d = d.clone();
     spawn_local(async move {
-        let _ = JsFuture::from(Promise::all(&promises)).await;
+        let targets = Targets {
+            self_check: d.self_check,
+            ..Targets::default()
+        };
+        gather::round(&d.config, &d.evidence, targets).await;
         if d.round.get() != round {
             return;
         }
-        d.shown.set(true);
+        // Content-Security-Policy violations are reported as tasks: let them arrive first.
+        let tick = Promise::new(&mut |resolve, _| {
+            if let Some(w) = web_sys::window() {
+                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+            }
+        });
+        let _ = JsFuture::from(tick).await;
+        d.set_running(false);
         d.show();
     });
-}
-
-/// A probe's answer as evidence.
-pub fn outcome(answer: &Answer, aborted: bool, elapsed_ms: u32) -> ProbeOutcome {
-    match *answer {
-        Answer::Http {
-            status,
-            ref retry_after,
-            our_error_page,
-        } => ProbeOutcome::Answered(HttpAnswer {
-            status: Some(status),
-            retry_after: retry_after.is_some(),
-            our_error_page,
-            elapsed_ms,
-        }),
-        Answer::Failed if aborted => ProbeOutcome::TimedOut { elapsed_ms },
-        Answer::Failed => ProbeOutcome::NoAnswer { elapsed_ms },
-    }
-}
-
-fn elapsed_since(started: u64) -> u32 {
-    now_ms().saturating_sub(started).min(u32::MAX as u64) as u32
-}
-
-async fn self_check(
-    signal: AbortSignal,
-    evidence: Rc<RefCell<Evidence>>,
-) -> Result<JsValue, JsValue> {
-    let started = now_ms();
-    let answer = probe::send(GATEWAY_SELF_CHECK_PATH, false, &signal).await;
-    evidence.borrow_mut().gateway = outcome(&answer, signal.aborted(), elapsed_since(started));
-    Ok(JsValue::UNDEFINED)
-}
-
-async fn status_page(
-    url: String,
-    format: Option<StatusFormat>,
-    signal: AbortSignal,
-    evidence: Rc<RefCell<Evidence>>,
-) -> Result<JsValue, JsValue> {
-    let started = now_ms();
-    let response = Request::get(&url)
-        .cache(RequestCache::NoStore)
-        .credentials(RequestCredentials::SameOrigin)
-        .abort_signal(Some(&signal))
-        .send()
-        .await;
-    let (outcome, report) = match response {
-        Ok(response) => {
-            let status = response.status();
-            let outcome = ProbeOutcome::status(status, elapsed_since(started));
-            let mut report = None;
-            if (200..300).contains(&status) {
-                let raw: web_sys::Response = response.into();
-                let json = match raw.json() {
-                    Ok(promise) => JsFuture::from(promise).await.ok(),
-                    Err(_) => None,
-                };
-                if let Some(json) = json {
-                    let (parsed, warnings) = parse_status_report(&to_json(&json), format);
-                    for w in &warnings {
-                        warn(&w.message());
-                    }
-                    report = Some(parsed);
-                }
-            }
-            (outcome, report)
-        }
-        Err(_) if signal.aborted() => (
-            ProbeOutcome::TimedOut {
-                elapsed_ms: elapsed_since(started),
-            },
-            None,
-        ),
-        Err(_) => (
-            ProbeOutcome::NoAnswer {
-                elapsed_ms: elapsed_since(started),
-            },
-            None,
-        ),
-    };
-    let mut e = evidence.borrow_mut();
-    e.status_page.outcome = outcome;
-    e.status_page.report = report;
-    Ok(JsValue::UNDEFINED)
 }
 
 /// Only links that the logic's own checks accept become `href`s; anything else stays text.
@@ -269,25 +206,66 @@ fn safe_href(href: &str) -> bool {
 }
 
 impl Diagnoser {
-    /// One of the recovery machine's checks finished: record it and show the new diagnosis.
-    pub fn observe(&self, health: bool, outcome: ProbeOutcome) {
-        {
-            let mut e = self.evidence.borrow_mut();
-            if health {
-                e.health = outcome;
-                e.history.push(PastTarget::Health, outcome);
-            } else {
-                e.page = outcome;
-                e.history.push(PastTarget::Page, outcome);
+    /// `data-round` on the section says whether probes are in flight (`running`) or the verdict
+    /// rests on everything measured (`done`): a hook for styles, monitoring and tests.
+    fn set_running(&self, running: bool) {
+        self.running.set(running);
+        let _ = self
+            .section
+            .set_attribute("data-round", if running { "running" } else { "done" });
+    }
+
+    /// One of the recovery machine's checks finished: record it and show the new diagnosis. A
+    /// check that differs in kind from the last one (silence after answers, a new status)
+    /// measures the rest again.
+    pub fn observe(self: &Rc<Self>, health: bool, outcome: ProbeOutcome) {
+        self.checks.set(self.checks.get().saturating_add(1));
+        let target = if health {
+            PastTarget::Health
+        } else {
+            PastTarget::Page
+        };
+        // Offline, a check that was already under way says nothing about now: an answer is kept
+        // for when the link is back; a failure (aborted by the lost link) is not evidence at all.
+        if let Some(mut stale) = self.stale.get() {
+            if !outcome.got_answer() {
+                return;
             }
+            *(if health {
+                &mut stale.health
+            } else {
+                &mut stale.page
+            }) = outcome;
+            self.stale.set(Some(stale));
+            self.evidence.borrow_mut().history.push(target, outcome);
+            return;
         }
-        if self.shown.get() {
+        let changed = {
+            let mut e = self.evidence.borrow_mut();
+            let slot = if health { &mut e.health } else { &mut e.page };
+            let before = *slot;
+            *slot = outcome;
+            e.history.push(target, outcome);
+            before.was_probed() && !before.same_kind(&outcome)
+        };
+        if changed && !self.running.get() {
+            // Shown when the new round lands, so the page does not flash a half-measured verdict.
+            run(self);
+        } else if !self.running.get() || !self.section.has_attribute("aria-busy") {
             self.show();
         }
     }
 
+    /// The evidence as the logic should see it: endpoints the page's policy refused are
+    /// forgotten, not failed.
+    fn evidence(&self) -> Evidence {
+        let mut e = self.evidence.borrow().clone();
+        self.csp.apply(&self.config, &mut e, &self.csp_warned);
+        e
+    }
+
     fn show(&self) {
-        let diagnosis = diagnose(&self.evidence.borrow());
+        let diagnosis = diagnose(&self.evidence());
         if self.render(&diagnosis).is_err() {
             warn("gateway-doctor: could not show the diagnosis");
         }
@@ -314,7 +292,7 @@ impl Diagnoser {
 
     fn render(&self, diagnosis: &Diagnosis) -> Result<(), JsValue> {
         let verdict = diagnosis.verdict;
-        let s = &self.section;
+        let s = &self.live;
         s.set_text_content(None);
         self.child(
             s,
@@ -358,18 +336,30 @@ impl Diagnoser {
             self.child(&li, "span", &[], self.text(mark.result.label()))?;
         }
 
+        let tailored = steps(diagnosis, &self.environment, &self.config, &self.visit);
         let list = self.child(s, "ol", &[("data-gd", "steps")], "")?;
-        for step in steps(diagnosis, &self.environment, &self.config, &self.visit) {
+        for step in &tailored {
             let li = self.child(&list, "li", &[("data-step", step.id.as_str())], "")?;
             self.child(&li, "strong", &[], self.text(step.title))?;
             for detail in &step.details {
                 self.detail(&li, detail)?;
             }
         }
+        if !tailored.is_empty() {
+            // One list of steps: the page's static one stays for visitors without JavaScript.
+            self.hide_static("section.gd-steps");
+        }
 
-        let _ = s.remove_attribute("aria-busy");
-        s.set_attribute("data-verdict", verdict.as_str())?;
+        let _ = self.section.remove_attribute("aria-busy");
+        self.section
+            .set_attribute("data-verdict", verdict.as_str())?;
         self.root.set_attribute("data-verdict", verdict.as_str())
+    }
+
+    fn hide_static(&self, selector: &str) {
+        if let Ok(Some(el)) = self.document.query_selector(selector) {
+            let _ = el.set_attribute("hidden", "");
+        }
     }
 
     fn detail(&self, li: &Element, detail: &Detail) -> Result<(), JsValue> {
@@ -421,11 +411,188 @@ impl Diagnoser {
             Detail::Code(text) => {
                 self.child(li, "code", &[], text)?;
             }
-            Detail::Command(text) | Detail::ConfigSnippet(text) => {
+            Detail::Command(text) => {
                 self.child(li, "code", &[], text)?;
+            }
+            Detail::ConfigSnippet(text) => {
+                let pre = self.child(li, "pre", &[], "")?;
+                self.child(&pre, "code", &[], text)?;
             }
             Detail::Countdown => {}
         }
+        Ok(())
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // "Copy diagnostic report"
+
+    fn build_report_ui(self: &Rc<Self>) -> Result<(), JsValue> {
+        let area = self.child(&self.section, "div", &[("data-gd", "report")], "")?;
+        let button = self.child(
+            &area,
+            "button",
+            &[("type", "button"), ("data-gd", "report-copy")],
+            self.text(Message::ReportCopy),
+        )?;
+        let status = self.child(
+            &area,
+            "span",
+            &[("data-gd", "report-status"), ("role", "status")],
+            "",
+        )?;
+        let text = self.child(
+            &area,
+            "textarea",
+            &[
+                ("data-gd", "report-text"),
+                ("readonly", ""),
+                ("hidden", ""),
+                ("rows", "10"),
+                ("spellcheck", "false"),
+                ("aria-label", self.text(Message::ReportCopy)),
+            ],
+            "",
+        )?;
+        *self.report_ui.borrow_mut() = Some(ReportUi { status, text });
+        let d = self.clone();
+        let on_click = Closure::<dyn FnMut()>::new(move || d.copy_report()).into_js_value();
+        button.add_event_listener_with_callback("click", on_click.unchecked_ref())
+    }
+
+    fn report_text(&self) -> String {
+        let evidence = self.evidence();
+        let time = gather::utc_now();
+        diagnostic_report(
+            &diagnose(&evidence),
+            &evidence,
+            &self.environment,
+            &self.visit,
+            ReportContext {
+                utc_time: &time,
+                checks_sent: self.checks.get(),
+            },
+        )
+    }
+
+    /// `navigator.clipboard.writeText`; where it is missing (plain-http pages) or refused, the
+    /// report is shown selected in the text box, and `execCommand('copy')` is tried on it.
+    fn copy_report(self: &Rc<Self>) {
+        let report = self.report_text();
+        if let Some(ui) = &*self.report_ui.borrow() {
+            ui.status.set_text_content(None);
+        }
+        let navigator = web_sys::window().map(|w| w.navigator());
+        let clipboard = navigator
+            .and_then(|n| Reflect::get(&n, &JsValue::from_str("clipboard")).ok())
+            .filter(JsValue::is_object);
+        let write = clipboard.and_then(|c| {
+            let f = Reflect::get(&c, &JsValue::from_str("writeText")).ok()?;
+            let f: Function = f.dyn_into().ok()?;
+            f.call1(&c, &JsValue::from_str(&report))
+                .ok()?
+                .dyn_into::<Promise>()
+                .ok()
+        });
+        let Some(promise) = write else {
+            self.show_report(&report);
+            return;
+        };
+        let d = self.clone();
+        spawn_local(async move {
+            match JsFuture::from(promise).await {
+                Ok(_) => d.copied(),
+                Err(_) => d.show_report(&report),
+            }
+        });
+    }
+
+    fn copied(&self) {
+        if let Some(ui) = &*self.report_ui.borrow() {
+            ui.status
+                .set_text_content(Some(self.text(Message::ReportCopied)));
+        }
+    }
+
+    fn show_report(&self, report: &str) {
+        let ui = self.report_ui.borrow();
+        let Some(ui) = &*ui else {
+            return;
+        };
+        let text = &ui.text;
+        let _ = Reflect::set(
+            text,
+            &JsValue::from_str("value"),
+            &JsValue::from_str(report),
+        );
+        let _ = text.remove_attribute("hidden");
+        let call = |target: &JsValue, name: &str, arg: Option<&str>| -> Option<JsValue> {
+            let f: Function = Reflect::get(target, &JsValue::from_str(name))
+                .ok()?
+                .dyn_into()
+                .ok()?;
+            match arg {
+                Some(a) => f.call1(target, &JsValue::from_str(a)).ok(),
+                None => f.call0(target).ok(),
+            }
+        };
+        let _ = call(text, "focus", None);
+        let _ = call(text, "select", None);
+        // Deprecated, but the only way left; where it fails the text stays selected to copy.
+        let copied = call(&self.document, "execCommand", Some("copy"))
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
+        if copied {
+            ui.status
+                .set_text_content(Some(self.text(Message::ReportCopied)));
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // The operator's section
+
+    fn build_operator(&self) -> Result<(), JsValue> {
+        let details = self.child(&self.section, "details", &[("data-gd", "operator")], "")?;
+        self.child(
+            &details,
+            "summary",
+            &[],
+            self.text(Message::OperatorHeading),
+        )?;
+        // The gateway's record of this request, named by the nginx variables an operator greps
+        // their logs for; upstream details only when opted in (gateway-doctor-details.conf).
+        let mut facts: Vec<(&str, &str)> = Vec::new();
+        if let Some(id) = &self.visit.request_id {
+            facts.push(("$request_id", id));
+        }
+        if let Some(u) = &self.visit.upstream {
+            facts.push(("$upstream_addr", &u.address));
+            facts.push(("$upstream_status", &u.status));
+            facts.push(("$time_iso8601", &u.time));
+        }
+        facts.retain(|(_, value)| !value.is_empty());
+        if !facts.is_empty() {
+            let dl = self.child(&details, "dl", &[("data-gd", "request-details")], "")?;
+            for (name, value) in facts {
+                let dt = self.child(&dl, "dt", &[], "")?;
+                self.child(&dt, "code", &[], name)?;
+                self.child(
+                    &dl,
+                    "dd",
+                    &[("data-detail", name.trim_start_matches('$'))],
+                    value,
+                )?;
+            }
+        }
+        let list = self.child(&details, "ol", &[("data-gd", "checklist")], "")?;
+        for check in operator_checklist(&self.config) {
+            let li = self.child(&list, "li", &[("data-check", check.id.as_str())], "")?;
+            self.child(&li, "strong", &[], self.text(check.title))?;
+            for detail in &check.details {
+                self.detail(&li, detail)?;
+            }
+        }
+        // The page's static checklist says the same in general terms.
+        self.hide_static("details.gd-owner");
         Ok(())
     }
 }

@@ -250,8 +250,8 @@ async fn status_page(
 pub struct CspWatch {
     /// Origins (`https://host:port`) a `securitypolicyviolation` event named.
     blocked: RefCell<Vec<String>>,
-    /// Set when a new origin is blocked; the widget re-renders on it.
-    pub changed: Cell<bool>,
+    /// Called after each newly blocked origin (the widget re-renders).
+    on_change: RefCell<Option<js_sys::Function>>,
 }
 
 fn origin_of(url: &str) -> Option<String> {
@@ -262,9 +262,8 @@ fn origin_of(url: &str) -> Option<String> {
 }
 
 impl CspWatch {
-    /// Listens for violations for the rest of the page's life; `on_change` runs after each new
-    /// blocked origin.
-    pub fn start(on_change: Option<js_sys::Function>) -> Result<Rc<CspWatch>, JsValue> {
+    /// Listens for violations for the rest of the page's life.
+    pub fn start() -> Result<Rc<CspWatch>, JsValue> {
         let document = web_sys::window()
             .and_then(|w| w.document())
             .ok_or("gateway-doctor: no document")?;
@@ -282,8 +281,8 @@ impl CspWatch {
                 return;
             }
             w.blocked.borrow_mut().push(origin);
-            w.changed.set(true);
-            if let Some(f) = &on_change {
+            let callback = w.on_change.borrow().clone();
+            if let Some(f) = callback {
                 let _ = f.call0(&JsValue::NULL);
             }
         })
@@ -293,6 +292,11 @@ impl CspWatch {
             listener.unchecked_ref(),
         )?;
         Ok(watch)
+    }
+
+    /// Runs `f` after each newly blocked origin.
+    pub fn on_change(&self, f: js_sys::Function) {
+        *self.on_change.borrow_mut() = Some(f);
     }
 
     fn is_blocked(&self, url: &str) -> bool {
@@ -410,9 +414,7 @@ fn probe_object(target: &str, outcome: &ProbeOutcome) -> Object {
         ProbeOutcome::Answered(_) => "answered",
     };
     set(&o, "outcome", &text(kind));
-    let status = outcome
-        .status_code()
-        .map_or(JsValue::NULL, JsValue::from);
+    let status = outcome.status_code().map_or(JsValue::NULL, JsValue::from);
     set(&o, "status", &status);
     let answer = outcome.answer();
     set(
@@ -528,7 +530,7 @@ pub async fn diagnose(config: JsValue) -> Result<JsValue, JsValue> {
     let window = web_sys::window().ok_or("gateway-doctor: no window")?;
     let online = window.navigator().on_line();
     let evidence = Rc::new(RefCell::new(Evidence::for_config(&config, online)));
-    let csp = CspWatch::start(None)?;
+    let csp = CspWatch::start()?;
     let mut sent = 0;
     if online {
         let mut page = window.location().href()?;

@@ -24,7 +24,9 @@ use crate::logic::config::config_from_json;
 ///
 /// `config` is the page author's configuration object (bad values are reported in the console and
 /// replaced by defaults). `page` carries what the gateway told the page: `request` (the original
-/// request line), `requestId` and `retryAfter`; any of them may be missing. `texts` is the
+/// request line), `requestId`, `retryAfter`, `status` (the status the gateway served the page
+/// with) and, when the operator opted in, `upstreamAddr`, `upstreamStatus` and `time`; any of them
+/// may be missing. `texts` is the
 /// visitor's language bundle (`locales/<tag>.json`, see `logic::catalog`): the wasm itself carries
 /// no text. A bundle that does not fit this build is refused with an error, so the caller can try
 /// English or keep the static page.
@@ -71,10 +73,17 @@ mod page {
     use wasm_bindgen::JsValue;
 
     /// What the gateway injected into the page (nginx SSI), each field empty when unknown.
+    #[derive(Default)]
     pub struct PageInfo {
         pub request: String,
         pub request_id: String,
         pub retry_after: String,
+        /// The status the gateway served this page with (`$status`): the first answer.
+        pub status: String,
+        /// Opt-in request details (`gateway-doctor-details.conf`) for the operator section.
+        pub upstream_addr: String,
+        pub upstream_status: String,
+        pub time: String,
     }
 
     fn field(page: &JsValue, key: &str) -> String {
@@ -86,16 +95,16 @@ mod page {
 
     pub fn read(page: &JsValue) -> PageInfo {
         if !page.is_object() {
-            return PageInfo {
-                request: String::new(),
-                request_id: String::new(),
-                retry_after: String::new(),
-            };
+            return PageInfo::default();
         }
         PageInfo {
             request: field(page, "request"),
             request_id: field(page, "requestId"),
             retry_after: field(page, "retryAfter"),
+            status: field(page, "status"),
+            upstream_addr: field(page, "upstreamAddr"),
+            upstream_status: field(page, "upstreamStatus"),
+            time: field(page, "time"),
         }
     }
 }

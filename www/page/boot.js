@@ -63,6 +63,10 @@ async function boot() {
     request: readMeta('request'),
     requestId: readMeta('request-id'),
     retryAfter: readMeta('retry-after'),
+    status: readMeta('status'),
+    upstreamAddr: readMeta('upstream-addr'),
+    upstreamStatus: readMeta('upstream-status'),
+    time: readMeta('time'),
   };
   const offered = offeredLocales();
   const locale = pickLocale(config, offered);

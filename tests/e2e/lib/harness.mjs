@@ -307,10 +307,11 @@ export async function nginxLogs(handle) {
 /**
  * Renders the config with `xtask nginx-conf` into a fresh temp dir and runs nginx in the foreground.
  * `extraConf` (a string) is written to a file and included inside the server block; `siteDir` replaces
- * GD_SITE_DIR (e.g. a copy from siteWithConfig()).
+ * GD_SITE_DIR (e.g. a copy from siteWithConfig()); `snippet` replaces the shipped
+ * www/recipes/nginx/gateway-doctor.conf (e.g. a copy edited as an operator would).
  * Returns { origin, port, dir, confPath, ... } for stopNginx().
  */
-export async function startNginx({ upstreamPort, extraConf, port, siteDir, timeoutMs = 10000 } = {}) {
+export async function startNginx({ upstreamPort, extraConf, port, siteDir, snippet, timeoutMs = 10000 } = {}) {
   const env = requireEnv();
   if (!upstreamPort) throw new Error('startNginx: upstreamPort is required');
   const listen = port ?? (await freePort());
@@ -326,6 +327,7 @@ export async function startNginx({ upstreamPort, extraConf, port, siteDir, timeo
     '--site', siteDir ?? env.siteDir,
     '--out', dir,
   ];
+  if (snippet !== undefined) args.push('--snippet', snippet);
   if (extraConf !== undefined) {
     const extraPath = path.join(dir, 'extra.conf');
     await writeFile(extraPath, extraConf);
