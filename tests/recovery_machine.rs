@@ -4,7 +4,7 @@ use gateway_doctor::logic::catalog::Catalog;
 use gateway_doctor::logic::config::{config_from_json, Config};
 use gateway_doctor::logic::json::Json;
 use gateway_doctor::logic::machine::{
-    Effects, Event, Leadership, Phase, Probe, ProbeResult, ProbeTarget, Recovery, Start,
+    Carried, Effects, Event, Leadership, Phase, Probe, ProbeResult, ProbeTarget, Recovery, Start,
     RELOAD_FALLBACK_MS,
 };
 use gateway_doctor::logic::messages::Locale;
@@ -558,6 +558,91 @@ fn a_crowded_server_widens_the_stagger_window() {
         .collect();
     let mean = late_gaps.iter().sum::<u64>() / late_gaps.len().max(1) as u64;
     assert!(mean > 20_000, "mean gap {mean} ms");
+}
+
+/// Where the first page check lands after health says yes, for `seeds` tabs.
+fn first_verification_slots(spread: u64, carried: Option<Carried>, seeds: u64) -> Vec<u64> {
+    let cfg = config(
+        &[
+            "{\"healthUrl\": \"/h\", \"reloadSpreadMs\": ",
+            &spread.to_string(),
+            "}",
+        ]
+        .concat(),
+    );
+    (0..seeds)
+        .map(|seed| {
+            let mut m = Recovery::new(
+                &cfg,
+                Start {
+                    seed,
+                    ..start(OriginalMethod::Safe, None)
+                },
+            );
+            if let Some(c) = carried {
+                m.landed_again(c);
+            }
+            let due = m.next_deadline().unwrap();
+            let health = m.handle(due, Event::Tick).probe.unwrap();
+            let e = m.handle(
+                due,
+                Event::ProbeFinished {
+                    id: health.id,
+                    result: UP,
+                },
+            );
+            match e.probe {
+                Some(_) => 0,
+                None => m.next_deadline().unwrap() - due,
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn a_reload_that_lands_on_the_error_page_again_starts_with_a_wider_window() {
+    let fresh = first_verification_slots(2_000, None, 200);
+    assert!(fresh.iter().all(|&slot| slot <= 2_000), "{fresh:?}");
+    // The page it reloaded from had already doubled once (crowded = 1): now four times the base.
+    let m = Recovery::new(
+        &config(r#"{"healthUrl": "/h"}"#),
+        start(OriginalMethod::Safe, None),
+    );
+    assert_eq!(m.carry(T0).crowded, 0);
+    let again = first_verification_slots(
+        2_000,
+        Some(Carried {
+            crowded: 1,
+            at_ms: T0,
+        }),
+        200,
+    );
+    assert!(again.iter().all(|&slot| slot <= 8_000), "{again:?}");
+    assert!(
+        again.iter().filter(|&&slot| slot > 4_000).count() > 50,
+        "{again:?}"
+    );
+}
+
+#[test]
+fn what_a_tab_carries_across_its_reload_is_checked_before_use() {
+    let c = Carried {
+        crowded: 3,
+        at_ms: T0,
+    };
+    assert_eq!(Carried::decode(&c.encode(), T0 + 1_000), Some(c));
+    // Stale, from the future, malformed: ignored.
+    assert_eq!(
+        Carried::decode(&c.encode(), T0 + Carried::FRESH_MS + 1),
+        None
+    );
+    assert_eq!(Carried::decode(&c.encode(), T0 - 1), None);
+    for raw in ["", "3", "x 5", "3 -1", "3 5 7", "99999999999 5"] {
+        assert_eq!(Carried::decode(raw, T0), None, "{raw:?}");
+    }
+    // A hand-edited huge value is capped: the window cannot grow without bound.
+    let huge = Carried::decode(&["1000 ", &T0.to_string()].concat(), T0).unwrap();
+    assert_eq!(huge.crowded, 8);
 }
 
 #[test]

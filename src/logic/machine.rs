@@ -23,6 +23,50 @@ pub const MAX_STAGGER_WINDOW_MS: u64 = 120_000;
 /// Once crowding is seen, the window starts from at least this (even if the configured spread is 0).
 pub const MIN_CROWDED_WINDOW_MS: u64 = 1_000;
 
+/// The most crowded the stagger window may be carried across reloads (2⁸ × the base window, capped
+/// by [`MAX_STAGGER_WINDOW_MS`] anyway).
+const MAX_CROWDED: u32 = 8;
+
+/// What a tab remembers across its own reload (the shell keeps it in `sessionStorage`, which stays
+/// in the tab and is never sent to a server): how crowded it found the server. When the reload lands
+/// on the error page again, the server was still saturated (or a cache served the old error), so the
+/// next page starts with a wider stagger window instead of rejoining the rush at the start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Carried {
+    pub crowded: u32,
+    /// When the reload was sent.
+    pub at_ms: u64,
+}
+
+impl Carried {
+    /// The `sessionStorage` key.
+    pub const KEY: &'static str = "gateway-doctor:carry";
+    /// An older record is from another episode and is ignored.
+    pub const FRESH_MS: u64 = 5 * 60 * 1000;
+
+    /// `"<crowded> <at_ms>"`.
+    pub fn encode(self) -> String {
+        let mut out = String::new();
+        super::text::push_decimal(&mut out, u64::from(self.crowded));
+        out.push(' ');
+        super::text::push_decimal(&mut out, self.at_ms);
+        out
+    }
+
+    /// The record if it is well-formed and fresh: not from the future, not older than
+    /// [`Carried::FRESH_MS`]. Anything else (another version, a hand-edited value) is ignored.
+    pub fn decode(raw: &str, now_ms: u64) -> Option<Carried> {
+        let (crowded, at) = raw.split_once(' ')?;
+        let crowded: u32 = crowded.parse().ok()?;
+        let at_ms: u64 = at.parse().ok()?;
+        let fresh = at_ms <= now_ms && now_ms - at_ms <= Carried::FRESH_MS;
+        fresh.then_some(Carried {
+            crowded: crowded.min(MAX_CROWDED),
+            at_ms,
+        })
+    }
+}
+
 /// What the shell knows when the page mounts.
 #[derive(Clone, Debug)]
 pub struct Start<'a> {
@@ -208,6 +252,24 @@ impl Recovery {
         }
     }
 
+    /// Right before the shell reloads: what the next page should know if it is the error page again.
+    pub fn carry(&self, now_ms: u64) -> Carried {
+        Carried {
+            crowded: self.crowded,
+            at_ms: now_ms,
+        }
+    }
+
+    /// This page is the error page again right after this tab's own reload ([`Carried`]): the
+    /// server was back but could not take the reload. One more doubling of the stagger window than
+    /// the last page had reached.
+    pub fn landed_again(&mut self, carried: Carried) {
+        self.crowded = self
+            .crowded
+            .max(carried.crowded.saturating_add(1))
+            .min(MAX_CROWDED);
+    }
+
     pub fn phase(&self) -> Phase {
         self.phase
     }
@@ -342,7 +404,7 @@ impl Recovery {
         let window = self
             .reload_spread_ms
             .max(MIN_CROWDED_WINDOW_MS * u64::from(self.crowded > 0))
-            .saturating_mul(1 << self.crowded.min(8))
+            .saturating_mul(1 << self.crowded.min(MAX_CROWDED))
             .min(MAX_STAGGER_WINDOW_MS);
         self.stagger.between(0, window)
     }

@@ -23,7 +23,8 @@ use std::collections::{BinaryHeap, VecDeque};
 use gateway_doctor::logic::config::{config_from_json, Config};
 use gateway_doctor::logic::json::Json;
 use gateway_doctor::logic::machine::{
-    Effects, Event as MachineEvent, Leadership, Phase, ProbeResult, ProbeTarget, Recovery, Start,
+    Carried, Effects, Event as MachineEvent, Leadership, Phase, ProbeResult, ProbeTarget, Recovery,
+    Start,
 };
 use gateway_doctor::logic::request::OriginalMethod;
 use gateway_doctor::logic::rng::Rng;
@@ -161,6 +162,8 @@ struct Tab {
     page: u32,
     armed_at: Option<u64>,
     heard_from_peer: bool,
+    /// What the shell keeps in sessionStorage across the tab's own reload (see `Carried`).
+    carried: Option<Carried>,
 }
 
 /// One visitor's browser: the prober lock and the tabs listening on the channel.
@@ -397,6 +400,12 @@ impl Sim<'_> {
                 retry_after: page_answer.retry_after(self.scenario),
             },
         ));
+        // What the shell reads back from sessionStorage at mount (stale records are ignored).
+        if let (Some(machine), Some(carried)) = (t.machine.as_mut(), t.carried.take()) {
+            if now.saturating_sub(carried.at_ms) <= Carried::FRESH_MS {
+                machine.landed_again(carried);
+            }
+        }
         t.page += 1;
         t.armed_at = None;
         t.heard_from_peer = false;
@@ -510,7 +519,8 @@ impl Sim<'_> {
             // The page navigates: its machine and timer are gone; the lock goes when the next page
             // commits (see `ReloadLanded`).
             let t = &mut self.tabs[tab as usize];
-            t.machine = None;
+            // What the shell writes to sessionStorage right before `location.reload()`.
+            t.carried = t.machine.take().map(|machine| machine.carry(now));
             t.armed_at = None;
             self.visitors[visitor]
                 .error_pages
