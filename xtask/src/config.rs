@@ -202,7 +202,8 @@ mod tests {
     #[test]
     fn site_must_come_from_a_listed_target() {
         let text = std::fs::read_to_string(repo_root().join("wasm-pack.toml")).unwrap();
-        let bad = text.replace("wasm_from_target = \"web\"", "wasm_from_target = \"deno\"");
+        let bad = text.replace("wasm_from_target = \"page\"", "wasm_from_target = \"deno\"");
+        assert_ne!(bad, text, "the manifest names the site's target");
         assert!(Packaging::parse(&bad).is_err());
     }
 
