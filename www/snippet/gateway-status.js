@@ -2,7 +2,7 @@
 // the incident title when there is one and a link to the status page — and, optionally, a banner
 // while the page's own API calls fail at the gateway (502/503/504).
 //
-//   <script type="module" src="/_gateway-doctor/gateway-status.js"></script>
+//   <script type="module" src="/_gateway-doctor/status/gateway-status.js"></script>
 //   <gateway-status health-url="/_gateway-doctor/health" href="https://status.example.com/"></gateway-status>
 //
 // This file only defines the element and draws its first line. The WebAssembly module next to it
