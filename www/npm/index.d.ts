@@ -43,6 +43,12 @@ export interface PageInfo {
   request?: string;
   requestId?: string;
   retryAfter?: string;
+  /** The status the gateway served the page with, e.g. "502". */
+  status?: string;
+  /** Opt-in gateway details (nginx: gateway-doctor-details.conf) for the operator section. */
+  upstreamAddr?: string;
+  upstreamStatus?: string;
+  time?: string;
 }
 
 /** A language bundle (locales/<tag>.json of this build). */

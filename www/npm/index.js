@@ -62,7 +62,15 @@ function pageMeta() {
     const value = ((meta && meta.getAttribute('content')) || '').trim();
     return value.startsWith('<!--#') ? '' : value;
   };
-  return { request: read('request'), requestId: read('request-id'), retryAfter: read('retry-after') };
+  return {
+    request: read('request'),
+    requestId: read('request-id'),
+    retryAfter: read('retry-after'),
+    status: read('status'),
+    upstreamAddr: read('upstream-addr'),
+    upstreamStatus: read('upstream-status'),
+    time: read('time'),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -133,8 +141,9 @@ function addStyles() {
  * the site is back and reloads the page when it is (only after a GET; otherwise it offers a button).
  *
  * options: `locale` (else config.locale, else the browser's languages), `texts` (a bundle you loaded
- * yourself), `page` ({ request, requestId, retryAfter }: what the gateway said; read from the
- * gateway-doctor:* meta tags when absent), `styles: false` (no default look).
+ * yourself), `page` ({ request, requestId, retryAfter, status, ... }: what the gateway said; read
+ * from the gateway-doctor:* meta tags, as on the shipped page, when absent), `styles: false` (no
+ * default look).
  */
 export async function mount(element, config = {}, options = {}) {
   if (typeof Element === 'undefined' || !(element instanceof Element)) {

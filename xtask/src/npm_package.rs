@@ -6,8 +6,9 @@
 //!                  gateway_doctor.js gateway_doctor.d.ts gateway_doctor_bg.wasm(.d.ts)
 //!                                                                  (wasm-pack's `[npm] target` output)
 //!                  locales/<tag>.json, locales/<tag>.js, locales/index.js  (the language bundles)
-//! dist/snippet/    gateway-status.js README.md                      (www/snippet/, hand-written)
-//!                  gateway_doctor.js gateway_doctor_bg.wasm        (the same build, loaded lazily)
+//! dist/snippet/    gateway-status.js README.md                      (www/snippet/, minified)
+//!                  gateway_doctor.js gateway_doctor_bg.wasm        (the same build, glue minified,
+//!                                                                  loaded lazily)
 //! ```
 //!
 //! package.json starts from the one wasm-pack generated (name, version, description, license,
@@ -197,6 +198,10 @@ fn snippet(cfg: &Packaging, out: &Path) -> Result<()> {
             "{} has no StatusMonitor export (src/web/status.rs): the snippet cannot work",
             cfg.js_file()
         );
+    }
+    // Every page of the site loads these (the readable sources stay in www/snippet and target/wasm).
+    for name in [SNIPPET_FILES[0].to_owned(), cfg.js_file()] {
+        crate::minify::file(&out.join(name))?;
     }
     Ok(())
 }
