@@ -2,8 +2,8 @@
 //! [`reach`], the reachability probe for endpoints on other origins.
 
 use gloo_net::http::Request;
-use js_sys::JsString;
-use wasm_bindgen::JsCast;
+use js_sys::{Function, JsString, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     AbortSignal, ReferrerPolicy, RequestCache, RequestCredentials, RequestMode, RequestRedirect,
@@ -64,11 +64,30 @@ pub async fn send(url: &str, read_body: bool, signal: &AbortSignal) -> Answer {
             Some(body) => our_error_page = body.includes(BODY_MARKER, 0),
             None => return Answer::Failed,
         }
+    } else {
+        discard_body(response);
     }
     Answer::Http {
         status,
         retry_after: headers.get("retry-after"),
         our_error_page,
+    }
+}
+
+/// Cancels a body we do not read. Left unread, Chromium keeps each such response's loader, body
+/// stream and abort signal alive for as long as the page lives: a few kilobytes per check, for
+/// every check of a long outage (found by tests/e2e/long-run.test.mjs).
+fn discard_body(response: gloo_net::http::Response) {
+    let raw: web_sys::Response = response.into();
+    let Ok(body) = Reflect::get(&raw, &JsValue::from_str("body")) else {
+        return;
+    };
+    let cancel = Reflect::get(&body, &JsValue::from_str("cancel"))
+        .ok()
+        .and_then(|f| f.dyn_into::<Function>().ok());
+    if let Some(cancel) = cancel {
+        // Resolves (the stream is not locked: nobody reads it); the promise can be dropped.
+        let _ = cancel.call0(&body);
     }
 }
 
@@ -102,7 +121,11 @@ pub async fn reach(url: &str, signal: &AbortSignal) -> ProbeOutcome {
         Ok(response) if response.type_() == ResponseType::Opaqueredirect => {
             ProbeOutcome::status(302, elapsed())
         }
-        Ok(response) => ProbeOutcome::status(response.status(), elapsed()),
+        Ok(response) => {
+            let status = response.status();
+            discard_body(response);
+            ProbeOutcome::status(status, elapsed())
+        }
         Err(_) if signal.aborted() => failed(signal, elapsed()),
         // No CORS headers, or no answer at all: the browser does not say which.
         Err(_) => match request(RequestMode::NoCors).send().await {
