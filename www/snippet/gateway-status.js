@@ -363,7 +363,8 @@ export class GatewayStatus extends HTMLElement {
       for (const [key, value] of Object.entries(attributes)) el.setAttribute(key, value);
       return el;
     };
-    this.statusEl = part('span', 'status', { role: 'status' });
+    // Not a live region yet: the first result is part of the page, not news. Changes after it are.
+    this.statusEl = part('span', 'status');
     this.dotEl = part('span', 'dot', { 'aria-hidden': 'true' });
     this.textEl = part('span', 'text');
     this.incidentEl = part('span', 'incident');
@@ -379,6 +380,10 @@ export class GatewayStatus extends HTMLElement {
     this.texts = texts;
     this.bannerShown = false;
     this.pending = [];
+    // A failing API call wakes the module up before the page is idle.
+    const urgent = new Promise((resolve) => {
+      this.hurry = resolve;
+    });
     this.show({ level: 'checking', title: null, link: null, banner: false });
     document.addEventListener('visibilitychange', this.onVisibility);
     // Watching starts now, before the module loads, so early failures count; the module validates
@@ -388,7 +393,7 @@ export class GatewayStatus extends HTMLElement {
       watchers.add(this);
       watchApiCalls(config.banner);
     }
-    whenIdle()
+    Promise.race([whenIdle(), urgent])
       .then(loadModule)
       .then((glue) => {
         if (generation !== this.generation) return;
@@ -461,7 +466,7 @@ export class GatewayStatus extends HTMLElement {
     if (!this.monitor) {
       // The module is not here yet: keep the answers in order and fetch it now, not at idle.
       if (this.pending.length < 64) this.pending.push(status);
-      loadModule().catch(() => {});
+      this.hurry();
       return;
     }
     const recheckMs = this.monitor.apiAnswer(Math.max(0, Math.min(999, Number(status) || 0)));
@@ -491,6 +496,8 @@ export class GatewayStatus extends HTMLElement {
       this.linkEl.hidden = true;
     }
     if (view.banner !== this.bannerShown) this.setBanner(view.banner);
+    // After the first result is drawn, so it is not announced; later changes are.
+    if (view.level !== 'checking') this.statusEl.setAttribute('role', 'status');
   }
 }
 
