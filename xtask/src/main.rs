@@ -39,8 +39,9 @@ commands:
   fuzz         [--seconds N] [--targets json,config,...] [--seed S] [--save-new yes] [--build debug]
                mutate the kept corpus (tests/fuzz-corpus/) against every parser; crashes are saved there
   bootstrap    only install the tools `test` needs
-  upstream     --listen ADDR --mode up|cycle|hang|garbage|status|cached-error
-               [--up-secs N --down-secs N] [--status CODE] [--retry-after V] [--stats FILE]
+  upstream     --listen ADDR --mode up|cycle|hang|garbage|status|cached-error|overloaded|status-page
+               [--up-secs N --down-secs N] [--status CODE] [--retry-after V] [--body-file FILE]
+               [--stats FILE]
   nginx-conf   --listen ADDR --upstream HOST:PORT --site DIR --out DIR [--extra FILE] [--snippet FILE]
                writes DIR/nginx.conf and prints its path; run it with
                nginx -p DIR -c DIR/nginx.conf -g 'daemon off;'
