@@ -1,12 +1,13 @@
 //! Evidence helpers the shell relies on, from the tables in `tests/cases/evidence/`:
 //! the gateway's first answer (`gateway-page.json`), forgetting stale answers when the device goes
-//! offline (`offline.json`), when a new check differs in kind (`same-kind.json`), and the gateway's
-//! upstream details (`upstream-details.json`).
+//! offline (`offline.json`), when a new check differs in kind (`same-kind.json`) and when the
+//! other probes run again (`rounds.json`), and the gateway's upstream details
+//! (`upstream-details.json`).
 
 mod diagnosis_support;
 
 use diagnosis_support::{cases, evidence, load_dir, name, outcome};
-use gateway_doctor::logic::evidence::{Evidence, ProbeOutcome, UpstreamDetails, Visit};
+use gateway_doctor::logic::evidence::{round_due, Evidence, ProbeOutcome, UpstreamDetails, Visit};
 use gateway_doctor::logic::verdict::diagnose;
 use serde_json::Value;
 
@@ -107,6 +108,48 @@ fn outcomes_of_the_same_kind() {
         assert_eq!(a.same_kind(&b), want, "{}", name(case));
         assert_eq!(b.same_kind(&a), want, "{} (reversed)", name(case));
         assert!(a.same_kind(&a) && b.same_kind(&b), "{}", name(case));
+    }
+}
+
+#[test]
+fn when_the_other_probes_run_again() {
+    for case in cases(&file("rounds")) {
+        let (before, after) = (
+            outcome(Some(&case["before"])),
+            outcome(Some(&case["after"])),
+        );
+        let since = case["sinceMs"].as_u64().unwrap();
+        let want = case["due"].as_bool().unwrap();
+        let timed_out = case
+            .get("timedOutRounds")
+            .and_then(Value::as_u64)
+            .unwrap_or(0) as u32;
+        assert_eq!(
+            round_due(&before, &after, since, timed_out),
+            want,
+            "{}",
+            name(case)
+        );
+    }
+}
+
+#[test]
+fn a_round_timed_out_when_any_of_its_probes_did() {
+    let quiet = evidence(&serde_json::json!({
+        "page": "timeout",
+        "health": "timeout",
+        "gateway": 204,
+        "alternates": [{"name": "M", "outcome": "no-answer"}]
+    }));
+    // The page and health checks are the recovery machine's, not the round's.
+    assert!(!quiet.round_timed_out());
+    for slow in [
+        serde_json::json!({"gateway": "timeout"}),
+        serde_json::json!({"statusPage": {"outcome": "timeout"}}),
+        serde_json::json!({"thirdParty": "timeout"}),
+        serde_json::json!({"alternates": [{"name": "A", "outcome": 200}, {"name": "B", "outcome": "timeout"}]}),
+    ] {
+        assert!(evidence(&slow).round_timed_out(), "{slow}");
     }
 }
 

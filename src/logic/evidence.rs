@@ -14,6 +14,34 @@ pub const GATEWAY_SELF_CHECK_PATH: &str = "/_gateway-doctor/alive";
 /// How many past outcomes [`History`] keeps: enough to see flapping, small enough to stay recent.
 pub const HISTORY_LEN: usize = 12;
 
+/// While the visitor waits, the rest of the evidence (self-check, status page, alternates, third
+/// party) is measured again at most this often, so that an incident the status page opens after
+/// the visitor arrived still shows up.
+pub const ROUND_INTERVAL_MS: u64 = 60_000;
+
+/// After a round in which some probe hit the deadline (a slow link, a busy device), the next one
+/// comes sooner, once: a status page that was merely slow should not stay unread for a minute.
+pub const ROUND_RETRY_MS: u64 = 15_000;
+
+/// Whether a check of the page or health endpoint that just finished (`after`, the previous one
+/// `before`) should trigger a new round of the other probes: when it differs in kind from a known
+/// previous outcome (the gateway went silent, the status changed), or when the last round is
+/// [`ROUND_INTERVAL_MS`] old — [`ROUND_RETRY_MS`] when exactly the last round timed out
+/// (`timed_out_rounds` in a row, see [`Evidence::round_timed_out`]).
+pub fn round_due(
+    before: &ProbeOutcome,
+    after: &ProbeOutcome,
+    since_last_round_ms: u64,
+    timed_out_rounds: u32,
+) -> bool {
+    let interval = if timed_out_rounds == 1 {
+        ROUND_RETRY_MS
+    } else {
+        ROUND_INTERVAL_MS
+    };
+    (before.was_probed() && !before.same_kind(after)) || since_last_round_ms >= interval
+}
+
 /// How one probe ended.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ProbeOutcome {
@@ -260,6 +288,15 @@ impl Evidence {
         }
         self.third_party = ProbeOutcome::NotProbed;
         stale
+    }
+
+    /// Some probe of a round (self-check, status page, alternates, third party) hit the deadline.
+    pub fn round_timed_out(&self) -> bool {
+        let timed_out = |o: &ProbeOutcome| matches!(o, ProbeOutcome::TimedOut { .. });
+        timed_out(&self.gateway)
+            || timed_out(&self.status_page.outcome)
+            || timed_out(&self.third_party)
+            || self.alternates.iter().any(|a| timed_out(&a.outcome))
     }
 
     /// The link is back. Until the page and the health endpoint are checked again (the recovery

@@ -6,7 +6,8 @@
 //! once; then one round of probes ([`gather::round`]: self-check, status page, alternates, third
 //! party) runs at mount, again when the device comes back online, and again when one of the
 //! recovery machine's checks of the page differs in kind from the last one (the gateway may have
-//! gone, the application may be back). The page and health outcomes come from the machine's own
+//! gone, the application may be back), or once a minute while the visitor waits
+//! ([`round_due`]). The page and health outcomes come from the machine's own
 //! checks ([`Diagnoser::observe`]), so the diagnosis adds no request to the application.
 
 use std::cell::{Cell, RefCell};
@@ -24,7 +25,7 @@ use super::page::PageInfo;
 use crate::logic::catalog::Catalog;
 use crate::logic::config::{is_same_origin_path, Config};
 use crate::logic::environment::Environment;
-use crate::logic::evidence::{Evidence, PastTarget, ProbeOutcome, Stale, Visit};
+use crate::logic::evidence::{round_due, Evidence, PastTarget, ProbeOutcome, Stale, Visit};
 use crate::logic::messages::Message;
 use crate::logic::report::{diagnostic_report, ReportContext};
 use crate::logic::steps::{operator_checklist, steps, Detail, Label};
@@ -70,6 +71,10 @@ pub struct Diagnoser {
     csp_warned: Cell<u32>,
     /// The page and health outcomes from before the device went offline.
     stale: Cell<Option<Stale>>,
+    /// When the last round started (`Date.now()`).
+    round_started: Cell<u64>,
+    /// Rounds in a row in which some probe hit the deadline.
+    timed_out_rounds: Cell<u32>,
 }
 
 /// Starts the diagnosis under `root`: shows what the gateway already said, starts the first
@@ -114,6 +119,8 @@ pub fn start(
         csp: CspWatch::start()?,
         csp_warned: Cell::new(0),
         stale: Cell::new(None),
+        round_started: Cell::new(gather::now_ms()),
+        timed_out_rounds: Cell::new(0),
     });
     d.build_report_ui()?;
     if d.config.operator.enabled {
@@ -176,6 +183,7 @@ fn run(d: &Rc<Diagnoser>) {
         None => d.evidence.borrow_mut().online = true,
     }
     d.set_running(true);
+    d.round_started.set(gather::now_ms());
     let d = d.clone();
     spawn_local(async move {
         let targets = Targets {
@@ -193,6 +201,12 @@ fn run(d: &Rc<Diagnoser>) {
             }
         });
         let _ = JsFuture::from(tick).await;
+        let timed_out = d.evidence.borrow().round_timed_out();
+        d.timed_out_rounds.set(if timed_out {
+            d.timed_out_rounds.get().saturating_add(1)
+        } else {
+            0
+        });
         d.set_running(false);
         d.show();
     });
@@ -246,7 +260,8 @@ impl Diagnoser {
             let before = *slot;
             *slot = outcome;
             e.history.push(target, outcome);
-            before.was_probed() && !before.same_kind(&outcome)
+            let since = gather::now_ms().saturating_sub(self.round_started.get());
+            round_due(&before, &outcome, since, self.timed_out_rounds.get())
         };
         if changed && !self.running.get() {
             // Shown when the new round lands, so the page does not flash a half-measured verdict.
