@@ -11,7 +11,7 @@
 //
 // Measured through the DevTools protocol at cycle 100 and cycle 1,000, after a full GC:
 // - JSEventListeners (Performance.getMetrics): equal;
-// - pending timers: the widget keeps exactly one;
+// - pending timers: the widget's one (and a diagnosis round's 4 s timeout right after a round);
 // - DOM nodes that are not in the document (detached): no more than one rendering's worth more;
 // - WebAssembly memory (every WebAssembly.Memory, via Runtime.queryObjects): equal;
 // - the JS heap: grows by less than HEAP_GROWTH_BYTES (JIT code and the browser's capped
@@ -196,8 +196,9 @@ describe('1,000 retry cycles in Chromium', { timeout: 240_000 }, () => {
     assert.ok(last.answers >= CYCLES, report);
     assert.equal(await state(), 'waiting', `still checking after ${CYCLES} cycles${report}`);
     assert.equal(last.listeners, first.listeners, `event listeners${report}`);
-    assert.equal(first.timers, 1, `one timer${report}`);
-    assert.equal(last.timers, 1, `one timer${report}`);
+    // The widget's one timer, plus a diagnosis round's timeout in the 4 s after a round (rounds
+    // run once a minute of page time while waiting).
+    for (const m of [first, last]) assert.ok(m.timers >= 1 && m.timers <= 2, `pending timers${report}`);
     // One rendering of the diagnosis more or less may still be awaiting collection (~50 nodes);
     // one leaked node per cycle would be 900.
     assert.ok(last.detachedNodes <= first.detachedNodes + DETACHED_NODES_SLACK, `detached DOM nodes${report}`);
