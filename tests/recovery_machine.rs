@@ -7,7 +7,7 @@ use gateway_doctor::logic::machine::{
     Carried, Effects, Event, Leadership, Phase, Probe, ProbeResult, ProbeTarget, Recovery, Start,
     RELOAD_FALLBACK_MS,
 };
-use gateway_doctor::logic::messages::Locale;
+use gateway_doctor::logic::messages::{Locale, Message};
 use gateway_doctor::logic::request::OriginalMethod;
 use gateway_doctor::logic::view::{next_redraw, view, State};
 
@@ -511,6 +511,57 @@ fn health_up_waits_for_the_stagger_slot_before_verifying_the_page() {
         },
     );
     assert!(e.reload && e.announce_recovery);
+}
+
+#[test]
+fn the_visitor_is_told_the_site_is_coming_back_while_the_tab_waits_its_turn() {
+    let mut m = Recovery::new(
+        &config(r#"{"healthUrl": "/h", "reloadSpreadMs": 30000}"#),
+        Start {
+            seed: 11,
+            ..start(OriginalMethod::Safe, None)
+        },
+    );
+    let texts = english();
+    assert_eq!(view(&m, T0, &texts).state, State::Waiting);
+    let due = m.next_deadline().unwrap();
+    let health = m.handle(due, Event::Tick).probe.unwrap();
+    let e = m.handle(
+        due + 5,
+        Event::ProbeFinished {
+            id: health.id,
+            result: UP,
+        },
+    );
+    assert!(e.probe.is_none(), "seed 11 draws a slot later than now");
+    let slot = m.next_deadline().unwrap();
+    assert!(m.is_coming_back());
+    let v = view(&m, due + 5, &texts);
+    assert_eq!(v.state, State::ComingBack);
+    assert_eq!(v.status, texts.get(Message::StatusComingBack));
+    let left = (slot - due - 5).div_ceil(1000);
+    assert_eq!(
+        v.countdown.as_deref(),
+        Some(["Returning in ", &left.to_string(), " s"].concat().as_str())
+    );
+    // A crowded server (the page check fails) ends it: back to waiting.
+    let check = m.handle(slot, Event::Tick).probe.unwrap();
+    assert_eq!(check.target, ProbeTarget::Page);
+    assert_eq!(view(&m, slot, &texts).state, State::ComingBack);
+    let busy = ProbeResult::Answered {
+        status: 503,
+        retry_after: None,
+        our_error_page: true,
+    };
+    let _ = m.handle(
+        slot + 5,
+        Event::ProbeFinished {
+            id: check.id,
+            result: busy,
+        },
+    );
+    assert!(!m.is_coming_back());
+    assert_eq!(view(&m, slot + 5, &texts).state, State::Waiting);
 }
 
 #[test]

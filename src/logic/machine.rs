@@ -279,6 +279,13 @@ impl Recovery {
         !self.visible || !self.online || !self.leader
     }
 
+    /// The health endpoint said the site is back and this tab is waiting for its stagger slot to
+    /// check the page (or is checking it): the visitor can already be told, with the countdown to
+    /// the slot. A failed check (a crowded server) ends it.
+    pub fn is_coming_back(&self) -> bool {
+        self.verify_next && matches!(self.phase, Phase::Waiting { .. } | Phase::Checking { .. })
+    }
+
     pub fn is_leader(&self) -> bool {
         self.leader
     }

@@ -140,7 +140,10 @@ pub enum Message {
     StatusRecovered,
     StatusManual,
     StatusStopped,
+    /// Health says the site is back; this tab waits for its turn (the stagger slot).
+    StatusComingBack,
     CountdownSeconds,
+    CountdownReturn,
     CheckNow,
     ReloadNow,
     // The page's own heading, set by the widget when it speaks another language than the page.
@@ -327,7 +330,7 @@ pub fn text(locale: Locale, message: Message) -> &'static str {
 impl Message {
     /// Every message, in declaration order: operators' overrides are looked up here by id.
     /// A test checks that it matches the enum.
-    pub const ALL: [Message; 161] = {
+    pub const ALL: [Message; 163] = {
         use Message::*;
         [
             StatusWaiting,
@@ -339,7 +342,9 @@ impl Message {
             StatusRecovered,
             StatusManual,
             StatusStopped,
+            StatusComingBack,
             CountdownSeconds,
+            CountdownReturn,
             CheckNow,
             ReloadNow,
             PageBadge,
@@ -507,7 +512,9 @@ impl Message {
             StatusRecovered => "status-recovered",
             StatusManual => "status-manual",
             StatusStopped => "status-stopped",
+            StatusComingBack => "status-coming-back",
             CountdownSeconds => "countdown-seconds",
+            CountdownReturn => "countdown-return",
             CheckNow => "check-now",
             ReloadNow => "reload-now",
             PageBadge => "page-badge",
@@ -664,7 +671,7 @@ impl Message {
 
     /// The text has a `{}` where a number goes (in every language, a test checks).
     pub fn has_slot(self) -> bool {
-        matches!(self, Message::CountdownSeconds)
+        matches!(self, Message::CountdownSeconds | Message::CountdownReturn)
     }
 
     pub fn from_id(id: &str) -> Option<Message> {

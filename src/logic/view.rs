@@ -14,6 +14,8 @@ pub enum State {
     PausedOffline,
     /// Another tab of this site is checking; this one reloads when that tab sees the site back.
     Following,
+    /// The health endpoint says the site is back; this tab goes back in its turn (stagger slot).
+    ComingBack,
     Reloading,
     Manual,
     Stopped,
@@ -27,6 +29,7 @@ impl State {
             State::PausedHidden => "paused-hidden",
             State::PausedOffline => "paused-offline",
             State::Following => "following",
+            State::ComingBack => "coming-back",
             State::Reloading => "reloading",
             State::Manual => "manual",
             State::Stopped => "stopped",
@@ -57,6 +60,9 @@ pub fn view<'a>(machine: &Recovery, now_ms: u64, texts: &'a Catalog) -> View<'a>
         Phase::Waiting { .. } if !machine.is_leader() => {
             (State::Following, Message::StatusFollowing)
         }
+        Phase::Waiting { .. } | Phase::Checking { .. } if machine.is_coming_back() => {
+            (State::ComingBack, Message::StatusComingBack)
+        }
         Phase::Waiting { .. } if floor.is_some() => {
             (State::Waiting, Message::StatusWaitingRetryAfter)
         }
@@ -68,9 +74,13 @@ pub fn view<'a>(machine: &Recovery, now_ms: u64, texts: &'a Catalog) -> View<'a>
         Phase::Manual => (State::Manual, Message::StatusManual),
         Phase::Stopped => (State::Stopped, Message::StatusStopped),
     };
-    let countdown = match machine.phase() {
-        Phase::Waiting { next_probe_at } if state == State::Waiting => Some(fill_number(
+    let countdown = match (machine.phase(), state) {
+        (Phase::Waiting { next_probe_at }, State::Waiting) => Some(fill_number(
             texts.get(Message::CountdownSeconds),
+            seconds_left(next_probe_at, now_ms),
+        )),
+        (Phase::Waiting { next_probe_at }, State::ComingBack) => Some(fill_number(
+            texts.get(Message::CountdownReturn),
             seconds_left(next_probe_at, now_ms),
         )),
         _ => None,

@@ -249,8 +249,9 @@ fn preamble(scenarios: &[Scenario], config: &Config, options: &Options) -> Strin
     let _ = writeln!(
         out,
         "- Delays run from the origin first coming back; \"noticed\" is for tabs visible at \
-         recovery (ours: the tab's machine reaches the recovered state, by its own \
-         verification or another tab's word; baselines: a successful reload); \"stranded\" tabs were still on the error page {} h after recovery. Flapping: \
+         recovery (ours: the tab tells its visitor the site is back: the health endpoint \
+         said so and the tab waits for its turn (`coming-back`), or it verified the page, or \
+         another tab did; baselines: a successful reload); \"stranded\" tabs were still on the error page {} h after recovery. Flapping: \
          outage metrics cover the first outage only, reloads landing in a down window count as \
          rejected. Admission floor for the p99 target: the least time the spare capacity needs to \
          admit every tab once (25 s in the base case).",

@@ -469,10 +469,11 @@ impl Sim<'_> {
         let t = &mut self.tabs[tab as usize];
         if let Some(machine) = &t.machine {
             if now >= self.recovery_at
-                && matches!(
-                    machine.phase(),
-                    Phase::Recovered { .. } | Phase::Reloading { .. } | Phase::Manual
-                )
+                && (machine.is_coming_back()
+                    || matches!(
+                        machine.phase(),
+                        Phase::Recovered { .. } | Phase::Reloading { .. } | Phase::Manual
+                    ))
             {
                 t.noticed_at.get_or_insert(now);
             }
