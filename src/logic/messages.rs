@@ -207,6 +207,8 @@ pub enum Message {
     KeyF5,
     KeyR,
     KeyDelete,
+    /// The Mac key that erases backwards (labelled "delete" on Mac keyboards, ⌫ in most languages).
+    KeyMacDelete,
     // Menu and settings entries (translate exactly as the browser or system shows them in the language).
     MenuDotsVertical,
     MenuDotsHorizontal,
@@ -330,7 +332,7 @@ pub fn text(locale: Locale, message: Message) -> &'static str {
 impl Message {
     /// Every message, in declaration order: operators' overrides are looked up here by id.
     /// A test checks that it matches the enum.
-    pub const ALL: [Message; 163] = {
+    pub const ALL: [Message; 164] = {
         use Message::*;
         [
             StatusWaiting,
@@ -399,6 +401,7 @@ impl Message {
             KeyF5,
             KeyR,
             KeyDelete,
+            KeyMacDelete,
             MenuDotsVertical,
             MenuDotsHorizontal,
             MenuLines,
@@ -569,6 +572,7 @@ impl Message {
             KeyF5 => "key-f5",
             KeyR => "key-r",
             KeyDelete => "key-delete",
+            KeyMacDelete => "key-mac-delete",
             MenuDotsVertical => "menu-dots-vertical",
             MenuDotsHorizontal => "menu-dots-horizontal",
             MenuLines => "menu-lines",

@@ -90,6 +90,8 @@ pub enum Key {
     F5,
     R,
     Delete,
+    /// The Mac key printed "delete" that erases backwards (a PC's Backspace).
+    MacDelete,
 }
 
 impl Key {
@@ -102,6 +104,7 @@ impl Key {
             Key::F5 => Message::KeyF5,
             Key::R => Message::KeyR,
             Key::Delete => Message::KeyDelete,
+            Key::MacDelete => Message::KeyMacDelete,
         }
     }
 }
@@ -519,7 +522,7 @@ fn clear_cache_keys(os: Os, browser: Browser) -> Option<&'static [KeyCombo]> {
         Os::Windows | Os::Linux | Os::ChromeOs if chromium_or_firefox => {
             Some(&[&[Ctrl, Shift, Delete]])
         }
-        Os::MacOs if chromium_or_firefox => Some(&[&[Cmd, Shift, Delete]]),
+        Os::MacOs if chromium_or_firefox => Some(&[&[Cmd, Shift, MacDelete]]),
         _ => None,
     }
 }

@@ -71,6 +71,7 @@ pub(super) fn text(message: Message) -> &'static str {
         KeyF5 => "F5",
         KeyR => "R",
         KeyDelete => "Entf",
+        KeyMacDelete => "⌫",
         MenuDotsVertical => "Menü (⋮)",
         MenuDotsHorizontal => "Menü (⋯)",
         MenuLines => "Menü (☰)",

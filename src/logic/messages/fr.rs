@@ -71,6 +71,7 @@ pub(super) fn text(message: Message) -> &'static str {
         KeyF5 => "F5",
         KeyR => "R",
         KeyDelete => "Suppr",
+        KeyMacDelete => "⌫",
         MenuDotsVertical => "Menu (⋮)",
         MenuDotsHorizontal => "Menu (⋯)",
         MenuLines => "Menu (☰)",

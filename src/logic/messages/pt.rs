@@ -72,6 +72,7 @@ pub(super) fn text(message: Message) -> &'static str {
         KeyF5 => "F5",
         KeyR => "R",
         KeyDelete => "Delete",
+        KeyMacDelete => "⌫",
         MenuDotsVertical => "Menu (⋮)",
         MenuDotsHorizontal => "Menu (⋯)",
         MenuLines => "Menu (☰)",

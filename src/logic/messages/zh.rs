@@ -71,6 +71,7 @@ pub(super) fn text(message: Message) -> &'static str {
         KeyF5 => "F5",
         KeyR => "R",
         KeyDelete => "Delete",
+        KeyMacDelete => "Delete",
         MenuDotsVertical => "菜单（⋮）",
         MenuDotsHorizontal => "菜单（⋯）",
         MenuLines => "菜单（☰）",
