@@ -133,20 +133,24 @@ fn a_language_bundle_from_another_build_is_refused() {
 }
 
 #[wasm_bindgen_test]
-fn the_widget_speaks_the_bundle_language_and_direction() {
+fn the_widget_speaks_the_bundle_language_and_only_rewrites_our_own_page() {
+    use gateway_doctor::logic::messages::Locale;
+    let html = document().document_element().unwrap();
+    // Any other page (say, one using the npm package) keeps its own language.
     let root = fresh_root();
-    mount(
-        root.clone(),
-        json("{}"),
-        json("{}"),
-        bundle(gateway_doctor::logic::messages::Locale::Ar),
-    )
-    .unwrap();
+    mount(root.clone(), json("{}"), json("{}"), bundle(Locale::Ar)).unwrap();
     assert_eq!(root.get_attribute("lang").as_deref(), Some("ar"));
     assert_eq!(root.get_attribute("dir").as_deref(), Some("rtl"));
-    let html = document().document_element().unwrap();
+    assert_ne!(html.get_attribute("dir").as_deref(), Some("rtl"));
+    // Our error page follows the widget.
+    html.set_attribute("data-gateway-doctor", "error-page")
+        .unwrap();
+    let root = fresh_root();
+    mount(root.clone(), json("{}"), json("{}"), bundle(Locale::Ar)).unwrap();
+    assert_eq!(html.get_attribute("lang").as_deref(), Some("ar"));
     assert_eq!(html.get_attribute("dir").as_deref(), Some("rtl"));
     // Back to English for the other tests in this page.
+    html.remove_attribute("data-gateway-doctor").unwrap();
     html.set_attribute("lang", "en").unwrap();
     html.set_attribute("dir", "ltr").unwrap();
 }

@@ -177,9 +177,9 @@ fn session_storage(window: &Window) -> Option<web_sys::Storage> {
     window.session_storage().ok().flatten()
 }
 
-/// Marks the widget with its language. When that is not the page's own language, the page's
-/// heading and lead follow too (and `<html lang dir>`), so the visitor does not read a page in two
-/// languages; the static steps are hidden by the diagnosis once the tailored ones are shown.
+/// Marks the widget with its language. On our error page (`<html data-gateway-doctor="error-page">`),
+/// when that is not the page's own language, the page's heading, lead and labels follow too (and
+/// `<html lang dir>`), so the visitor does not read a page in two languages.
 fn speak_language(document: &Document, root: &Element, texts: &Catalog) -> Result<(), JsValue> {
     let locale = texts.locale();
     let dir = if locale.is_right_to_left() {
@@ -192,6 +192,11 @@ fn speak_language(document: &Document, root: &Element, texts: &Catalog) -> Resul
     let Some(html) = document.document_element() else {
         return Ok(());
     };
+    // Only our own error page is ours to rewrite; a page that mounts the widget through the npm
+    // package keeps its language, title and heading.
+    if html.get_attribute("data-gateway-doctor").as_deref() != Some("error-page") {
+        return Ok(());
+    }
     let page_lang = html.get_attribute("lang").unwrap_or_default();
     let primary = page_lang.split('-').next().unwrap_or("");
     if primary.eq_ignore_ascii_case(locale.tag()) {
