@@ -1,6 +1,8 @@
 //! The browser shell: the only code that touches wasm-bindgen, web-sys, js-sys, gloo-net and
 //! serde-wasm-bindgen. It reads the page, runs one timer, sends probes, renders the view and carries
 //! out the effects that `logic` decides. It decides nothing itself.
+// A build without `mount` (the status snippet's) leaves most of this shell unused.
+#![cfg_attr(not(feature = "page"), allow(dead_code, unused_imports))]
 
 mod app;
 mod diagnosis;
@@ -30,6 +32,7 @@ use crate::logic::config::config_from_json;
 /// visitor's language bundle (`locales/<tag>.json`, see `logic::catalog`): the wasm itself carries
 /// no text. A bundle that does not fit this build is refused with an error, so the caller can try
 /// English or keep the static page.
+#[cfg(feature = "page")]
 #[wasm_bindgen]
 pub fn mount(
     root: web_sys::Element,

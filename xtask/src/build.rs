@@ -56,11 +56,23 @@ fn wasm_pack(cfg: &Packaging, target: &Target, out_dir: &Path) -> Result<()> {
         .arg("--out-dir")
         .arg(out_dir)
         .args(["--out-name", &cfg.build.out_name])
-        .args(if target.default_features {
-            &[][..]
-        } else {
-            &["--", "--no-default-features"][..]
-        }))
+        .args(cargo_feature_args(target)))
+}
+
+/// What follows `--` on the wasm-pack command line (cargo's own flags) for this build's features.
+pub fn cargo_feature_args(target: &Target) -> Vec<String> {
+    let mut args = Vec::new();
+    if !target.default_features {
+        args.push("--no-default-features".to_owned());
+    }
+    if !target.features.is_empty() {
+        args.push("--features".to_owned());
+        args.push(target.features.join(","));
+    }
+    if !args.is_empty() {
+        args.insert(0, "--".to_owned());
+    }
+    args
 }
 
 /// Runs wasm-opt in place via a temporary file, so an interrupted run never leaves a truncated module.

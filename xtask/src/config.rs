@@ -39,6 +39,9 @@ pub struct Target {
     /// Build with the crate's default features (every export). The error page's build turns them off.
     #[serde(default = "yes")]
     pub default_features: bool,
+    /// Cargo features to turn on (with `default_features = false`: the exports this build carries).
+    #[serde(default)]
+    pub features: Vec<String>,
 }
 
 fn yes() -> bool {

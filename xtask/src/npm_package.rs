@@ -32,6 +32,8 @@ const NPM_FILES: [&str; 3] = ["index.js", "index.d.ts", "README.md"];
 /// Hand-written sources of the snippet.
 const SNIPPET_SOURCES: &str = "www/snippet";
 const SNIPPET_FILES: [&str; 2] = ["gateway-status.js", "README.md"];
+/// The wasm-pack.toml `[[target]]` id of the snippet's own build.
+const SNIPPET_TARGET: &str = "snippet";
 
 /// Writes `dist/npm` and `dist/snippet` (`dist` exists).
 pub fn make(cfg: &Packaging, dist: &Path) -> Result<()> {
@@ -172,14 +174,11 @@ fn locale_index(tags: &[&str]) -> String {
     out
 }
 
-/// The snippet needs the `StatusMonitor` export, which the error page's own build leaves out: it
-/// takes the glue and wasm of the full build, the same as the npm package.
+/// The snippet takes its own build (wasm-pack.toml target `snippet`): only the `StatusMonitor`
+/// export, so an ordinary page does not download the error page's widget.
 fn snippet(cfg: &Packaging, out: &Path) -> Result<()> {
-    let Some(target) = cfg.target(&cfg.npm.target) else {
-        bail!(
-            "wasm-pack.toml: [npm] target = {:?} names no [[target]]",
-            cfg.npm.target
-        );
+    let Some(target) = cfg.target(SNIPPET_TARGET) else {
+        bail!("wasm-pack.toml has no [[target]] with id = {SNIPPET_TARGET:?} (the status snippet's build)");
     };
     let wasm_dir = cfg.abs(&target.out_dir);
     fresh_dir(out)?;

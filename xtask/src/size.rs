@@ -210,10 +210,14 @@ fn contributors(cfg: &Packaging, tools: &Tools) -> Result<String> {
             "profile.release.strip=false",
         ])
         .args(
-            // The same features as the site's build (the error page turns the defaults off).
+            // The same features as the site's build (the error page carries only `mount`).
             cfg.target(&cfg.site.wasm_from_target)
-                .filter(|t| !t.default_features)
-                .map(|_| "--no-default-features"),
+                .map(|t| {
+                    let mut args = crate::build::cargo_feature_args(t);
+                    args.retain(|a| a != "--");
+                    args
+                })
+                .unwrap_or_default(),
         ))?;
     let raw = cargo_target_dir().join("wasm32-unknown-unknown/release/gateway_doctor.wasm");
     run(Command::new("wasm-bindgen")

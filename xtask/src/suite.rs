@@ -107,7 +107,8 @@ fn step_clippy_native(_: &mut State) -> Result<()> {
 }
 
 /// The browser half of the crate only compiles for wasm32, so native clippy never sees it. Lints the
-/// library and its wasm-bindgen tests, then the error page's build (default features off).
+/// library and its wasm-bindgen tests, then the error page's build and the status snippet's (each
+/// with only its own export).
 fn step_clippy_wasm(_: &mut State) -> Result<()> {
     run(cargo().args([
         "clippy",
@@ -127,6 +128,23 @@ fn step_clippy_wasm(_: &mut State) -> Result<()> {
         "gateway-doctor",
         "--lib",
         "--no-default-features",
+        "--features",
+        "page",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    // And the status snippet's build (only `StatusMonitor`).
+    run(cargo().args([
+        "clippy",
+        "-p",
+        "gateway-doctor",
+        "--lib",
+        "--no-default-features",
+        "--features",
+        "snippet",
         "--target",
         "wasm32-unknown-unknown",
         "--",
