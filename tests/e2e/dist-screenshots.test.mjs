@@ -16,6 +16,9 @@ const SHOTS = [
   { name: 'desktop-dark', viewport: { width: 1280, height: 900 }, colorScheme: 'dark' },
   { name: 'mobile-light', viewport: { width: 390, height: 844 }, colorScheme: 'light', mobile: true },
   { name: 'mobile-dark', viewport: { width: 390, height: 844 }, colorScheme: 'dark', mobile: true },
+  // A right-to-left language: the widget turns the page around.
+  { name: 'mobile-arabic', viewport: { width: 390, height: 844 }, colorScheme: 'light', mobile: true, locale: 'ar-EG' },
+  { name: 'desktop-german', viewport: { width: 1280, height: 900 }, colorScheme: 'light', locale: 'de-DE' },
 ];
 
 describe('screenshots of the page under nginx', { timeout: 90_000 }, () => {
@@ -46,7 +49,7 @@ describe('screenshots of the page under nginx', { timeout: 90_000 }, () => {
         isMobile: Boolean(shot.mobile),
         hasTouch: Boolean(shot.mobile),
         deviceScaleFactor: 1,
-        locale: 'en-US',
+        locale: shot.locale ?? 'en-US',
       });
       try {
         const page = await context.newPage();
