@@ -52,6 +52,60 @@ async function loadTexts(tag) {
   return response.json();
 }
 
+// Removes everything the widget added and shows again what it hid (the static steps and the owner's
+// checklist, which it replaces with tailored ones; the static page hides nothing of its own).
+function dropWidget(root, state) {
+  root.replaceChildren();
+  root.removeAttribute('data-verdict');
+  root.dataset.state = state;
+  for (const el of document.querySelectorAll('[hidden]')) el.hidden = false;
+}
+
+// A fault inside the running widget (a wasm trap, which is what a Rust panic becomes; or a browser
+// API throwing through it) reaches the window as an uncaught error. Recognised by its type or by
+// the wasm frames in its stack, it is reported once as a warning; the widget is dropped
+// (data-state="failed": the static guidance is all that remains), the timers it set are cleared
+// and the cross-tab checking role is handed on. Later errors of the stopped widget are silenced;
+// other scripts' errors are left alone.
+function watchForFaults(root) {
+  const firstTimer = setTimeout(() => {}, 0);
+  let stopped = false;
+  const fromWidget = (err) =>
+    (typeof WebAssembly === 'object' && err instanceof WebAssembly.RuntimeError) ||
+    /wasm-function\[|gateway_doctor/.test(String(err && err.stack));
+  const onError = (event, err) => {
+    // Handing the lock on (below) rejects the stopped widget's own request with an AbortError.
+    if (!fromWidget(err) && !(stopped && err && err.name === 'AbortError')) return;
+    event.preventDefault();
+    if (stopped) return;
+    stopped = true;
+    console.warn(PREFIX + "the widget stopped after an internal error; the page's guidance still applies.", err);
+    dropWidget(root, 'failed');
+    // Timer ids count up: every timer set since the widget started is the widget's.
+    for (let id = setTimeout(() => {}, 0); id > firstTimer; id--) {
+      clearTimeout(id);
+      clearInterval(id);
+    }
+    // The tab holding the prober lock (src/web/tabs.rs) checks for all the site's tabs: if that is
+    // this one (same client id as a lock of its own), take the lock back and let it go at once.
+    const locks = navigator.locks;
+    const self = 'gateway-doctor-stopped-' + Math.random();
+    if (locks) {
+      locks
+        .request(self, async () => {
+          const { held } = await locks.query();
+          const me = held.find((lock) => lock.name === self);
+          if (held.some((lock) => lock.name === 'gateway-doctor-prober' && lock.clientId === me?.clientId)) {
+            await locks.request('gateway-doctor-prober', { steal: true }, () => {});
+          }
+        })
+        .catch(() => {});
+    }
+  };
+  addEventListener('error', (event) => onError(event, event.error));
+  addEventListener('unhandledrejection', (event) => onError(event, event.reason));
+}
+
 async function boot() {
   const root = document.getElementById('gateway-doctor');
   if (!root) {
@@ -86,12 +140,12 @@ async function boot() {
     console.warn(PREFIX + 'could not load the WebAssembly widget; the page keeps its static guidance.', err);
     return;
   }
+  watchForFaults(root);
   try {
     await widget.mount(root, config, pageInfo, await texts);
   } catch (err) {
     // Drop anything half-rendered: a countdown that never fires would mislead the visitor.
-    root.replaceChildren();
-    root.dataset.state = 'static';
+    dropWidget(root, 'static');
     console.warn(PREFIX + 'the widget failed to start; the page keeps its static guidance.', err);
   }
 }
