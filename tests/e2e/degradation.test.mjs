@@ -1,6 +1,8 @@
 // When the widget cannot run, the visitor still gets the whole static page and no errors: a broken
 // or truncated .wasm (a bad deploy, a proxy that mangles binaries), and a browser without
 // WebAssembly (disabled by policy, very old). boot.js explains itself with a console warning.
+// A browser that lacks the newer APIs the widget prefers (BroadcastChannel, Web Locks,
+// AbortSignal.timeout) still gets the working widget, without errors.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,12 +10,15 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   freePort,
+  nginxLogs,
   openBrowser,
   removeScratchDir,
   requireEnv,
   siteWithConfig,
   startNginx,
+  startUpstream,
   stopNginx,
+  stopUpstream,
 } from './lib/harness.mjs';
 
 const STATIC_HEADING = /can.t reach its application/i;
@@ -76,5 +81,46 @@ describe('degradation without a working widget', { timeout: 90_000 }, () => {
       delete globalThis.WebAssembly;
     });
     await expectStaticPage(b, nginx.origin);
+  });
+
+  test('without BroadcastChannel, Web Locks and AbortSignal.timeout the widget still checks and recovers', async () => {
+    const upstreamPort = await freePort();
+    const gateway = await startNginx({ upstreamPort });
+    let upstream;
+    const b = await openBrowser({ origin: gateway.origin });
+    browsers.push(b);
+    try {
+      await b.context.addInitScript(() => {
+        delete globalThis.BroadcastChannel;
+        delete Navigator.prototype.locks;
+        delete AbortSignal.timeout;
+      });
+      const url = `${gateway.origin}/orders`;
+      const res = await b.page.goto(url, { waitUntil: 'load', timeout: 15_000 });
+      assert.equal(res.status(), 502);
+      assert.deepEqual(
+        await b.page.evaluate(() => [typeof BroadcastChannel, typeof navigator.locks, typeof AbortSignal.timeout]),
+        ['undefined', 'undefined', 'undefined'],
+      );
+      await b.page.waitForFunction(
+        () => ['waiting', 'checking'].includes(document.getElementById('gateway-doctor')?.dataset.state),
+        null,
+        { timeout: 10_000 },
+      );
+      // The application comes back: this lone tab is its own prober and reloads into it.
+      const reloaded = b.page.waitForResponse(
+        (r) => r.request().isNavigationRequest() && r.url() === url && r.status() === 200,
+        { timeout: 30_000 },
+      );
+      upstream = await startUpstream('up', { port: upstreamPort });
+      await reloaded;
+      assert.deepEqual(b.consoleErrors, []);
+    } catch (err) {
+      err.message += `\n${b.consoleLog.join('\n')}\n${await nginxLogs(gateway)}`;
+      throw err;
+    } finally {
+      if (upstream) await stopUpstream(upstream);
+      await stopNginx(gateway);
+    }
   });
 });
