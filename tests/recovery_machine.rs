@@ -514,6 +514,25 @@ fn health_up_waits_for_the_stagger_slot_before_verifying_the_page() {
 }
 
 #[test]
+fn a_check_is_not_announced_and_keeps_the_sentence() {
+    // The live region must not speak every few seconds: a check changes data-state, the button and
+    // the (silent) countdown line, not the status sentence.
+    let mut m = Recovery::new(&Config::default(), start(OriginalMethod::Safe, None));
+    let texts = english();
+    let waiting = view(&m, T0, &texts);
+    let due = m.next_deadline().unwrap();
+    assert!(m.handle(due, Event::Tick).probe.is_some());
+    let checking = view(&m, due, &texts);
+    assert_eq!(checking.state, State::Checking);
+    assert_eq!(checking.status, waiting.status);
+    assert_eq!(
+        checking.countdown.as_deref(),
+        Some(texts.get(Message::StatusChecking))
+    );
+    assert!(!checking.button_enabled);
+}
+
+#[test]
 fn the_visitor_is_told_the_site_is_coming_back_while_the_tab_waits_its_turn() {
     let mut m = Recovery::new(
         &config(r#"{"healthUrl": "/h", "reloadSpreadMs": 30000}"#),

@@ -42,7 +42,8 @@ pub struct View<'a> {
     pub state: State,
     /// The sentence for the polite live region; it changes only when the situation does.
     pub status: &'a str,
-    /// "Next check in 12 s", ticking once a second; `None` when no automatic check is scheduled.
+    /// "Next check in 12 s", ticking once a second, or what is happening now ("Checking…");
+    /// `None` when no automatic check is scheduled.
     pub countdown: Option<String>,
     pub button_label: &'a str,
     pub button_enabled: bool,
@@ -67,7 +68,13 @@ pub fn view<'a>(machine: &Recovery, now_ms: u64, texts: &'a Catalog) -> View<'a>
             (State::Waiting, Message::StatusWaitingRetryAfter)
         }
         Phase::Waiting { .. } => (State::Waiting, Message::StatusWaiting),
-        Phase::Checking { .. } => (State::Checking, Message::StatusChecking),
+        // The live region keeps the waiting sentence during a check: a check every few seconds
+        // must not be announced every few seconds, nor make the page below jump. The check shows
+        // in `data-state`, the disabled button and the countdown line (which is not announced).
+        Phase::Checking { .. } if floor.is_some() => {
+            (State::Checking, Message::StatusWaitingRetryAfter)
+        }
+        Phase::Checking { .. } => (State::Checking, Message::StatusWaiting),
         Phase::Recovered { .. } | Phase::Reloading { .. } => {
             (State::Reloading, Message::StatusRecovered)
         }
@@ -83,6 +90,9 @@ pub fn view<'a>(machine: &Recovery, now_ms: u64, texts: &'a Catalog) -> View<'a>
             texts.get(Message::CountdownReturn),
             seconds_left(next_probe_at, now_ms),
         )),
+        (Phase::Checking { .. }, State::Checking) => {
+            Some(texts.get(Message::StatusChecking).to_string())
+        }
         _ => None,
     };
     let (button, enabled) = match state {
