@@ -107,50 +107,22 @@ fn step_clippy_native(_: &mut State) -> Result<()> {
 }
 
 /// The browser half of the crate only compiles for wasm32, so native clippy never sees it. Lints the
-/// library and its wasm-bindgen tests, then the error page's build and the status snippet's (each
-/// with only its own export).
+/// library and its wasm-bindgen tests with every feature, then each shipped build with only its own
+/// export (wasm-pack.toml: the error page's `page`, the status snippet's `snippet`), where code
+/// that only another export uses would otherwise hide.
 fn step_clippy_wasm(_: &mut State) -> Result<()> {
-    run(cargo().args([
-        "clippy",
-        "-p",
-        "gateway-doctor",
-        "--lib",
-        "--tests",
-        "--target",
-        "wasm32-unknown-unknown",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
-    run(cargo().args([
-        "clippy",
-        "-p",
-        "gateway-doctor",
-        "--lib",
-        "--no-default-features",
-        "--features",
-        "page",
-        "--target",
-        "wasm32-unknown-unknown",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
-    // And the status snippet's build (only `StatusMonitor`).
-    run(cargo().args([
-        "clippy",
-        "-p",
-        "gateway-doctor",
-        "--lib",
-        "--no-default-features",
-        "--features",
-        "snippet",
-        "--target",
-        "wasm32-unknown-unknown",
-        "--",
-        "-D",
-        "warnings",
-    ]))
+    let builds: [&[&str]; 3] = [
+        &["--tests"],
+        &["--no-default-features", "--features", "page"],
+        &["--no-default-features", "--features", "snippet"],
+    ];
+    for build in builds {
+        run(cargo()
+            .args(["clippy", "-p", "gateway-doctor", "--lib"])
+            .args(build)
+            .args(["--target", "wasm32-unknown-unknown", "--", "-D", "warnings"]))?;
+    }
+    Ok(())
 }
 
 fn step_cargo_test(_: &mut State) -> Result<()> {
