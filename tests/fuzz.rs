@@ -1369,6 +1369,7 @@ const CONFIG_KEYS: &[&str] = &[
     "probeTimeoutMs",
     "healthUrl",
     "reloadSpreadMs",
+    "reloadRatePerSecond",
     "locale",
     "statusPage",
     "url",

@@ -514,6 +514,50 @@ fn health_up_waits_for_the_stagger_slot_before_verifying_the_page() {
 }
 
 #[test]
+fn the_gateways_crowd_count_sizes_the_window_when_the_operator_gives_a_rate() {
+    // 500 waiting visitors, 100 reloads/s: each costs a check and a reload, so 10 s.
+    let slots = |json: &str, crowd: u32| -> Vec<u64> {
+        (0..200)
+            .map(|seed| {
+                let mut m = Recovery::new(
+                    &config(json),
+                    Start {
+                        seed,
+                        ..start(OriginalMethod::Safe, None)
+                    },
+                );
+                m.crowd_hint(crowd);
+                let due = m.next_deadline().unwrap();
+                let health = m.handle(due, Event::Tick).probe.unwrap();
+                let e = m.handle(
+                    due,
+                    Event::ProbeFinished {
+                        id: health.id,
+                        result: UP,
+                    },
+                );
+                match e.probe {
+                    Some(_) => 0,
+                    None => m.next_deadline().unwrap() - due,
+                }
+            })
+            .collect()
+    };
+    let with_rate = r#"{"healthUrl": "/h", "reloadSpreadMs": 2000, "reloadRatePerSecond": 100}"#;
+    let sized = slots(with_rate, 500);
+    assert!(sized.iter().all(|&s| s <= 10_000), "{sized:?}");
+    assert!(
+        sized.iter().filter(|&&s| s > 5_000).count() > 60,
+        "{sized:?}"
+    );
+    // A small crowd keeps the configured spread; without a rate the count is ignored.
+    assert!(slots(with_rate, 20).iter().all(|&s| s <= 2_000));
+    assert!(slots(r#"{"healthUrl": "/h", "reloadSpreadMs": 2000}"#, 500)
+        .iter()
+        .all(|&s| s <= 2_000));
+}
+
+#[test]
 fn a_check_is_not_announced_and_keeps_the_sentence() {
     // The live region must not speak every few seconds: a check changes data-state, the button and
     // the (silent) countdown line, not the status sentence.

@@ -34,6 +34,9 @@ pub struct Config {
     /// Once the site is back, each tab reloads at a random moment within this window, so the
     /// recovering server receives the waiting crowd gradually (≈ waiting tabs ÷ spare req/s).
     pub reload_spread_ms: u64,
+    /// Reloads per second the recovering application can take; with the gateway's crowd count
+    /// (health recipe) it sizes the stagger window. `None`: only `reload_spread_ms` and feedback.
+    pub reload_rate_per_second: Option<u32>,
     /// The site's status page JSON, read for the diagnosis.
     pub status_page: Option<StatusPageConfig>,
     /// Mirrors, other regions and CDN assets probed to tell the visitor's network from ours; a
@@ -63,6 +66,7 @@ impl Default for Config {
             health_url: None,
             locale: None,
             reload_spread_ms: DEFAULT_RELOAD_SPREAD_MS,
+            reload_rate_per_second: None,
             status_page: None,
             alternates: Vec::new(),
             third_party: None,
@@ -199,6 +203,13 @@ pub fn config_from_json(raw: &Json) -> (Config, Vec<Warning>) {
         match key.as_str() {
             "retry" => v.retry(value, &mut config),
             "reloadSpreadMs" => v.millis(key, value, 0, 600_000, &mut config.reload_spread_ms),
+            "reloadRatePerSecond" => {
+                let mut rate = 0;
+                v.millis(key, value, 1, 1_000_000, &mut rate);
+                if rate > 0 {
+                    config.reload_rate_per_second = Some(rate as u32);
+                }
+            }
             "probeTimeoutMs" => v.millis(key, value, 1_000, 60_000, &mut config.probe_timeout_ms),
             "healthUrl" => {
                 if let Some(path) = v.string(key, value) {

@@ -195,6 +195,10 @@ pub struct Recovery {
     schedule: RetrySchedule,
     stagger: Rng,
     reload_spread_ms: u64,
+    /// What the recovering application can take in reloads per second (the operator's estimate).
+    reload_rate: Option<u32>,
+    /// The gateway's latest count of open client connections: about how many visitors wait.
+    crowd: u32,
     phase: Phase,
     /// Only the leading tab of a site probes; followers wait for its word.
     leader: bool,
@@ -232,6 +236,8 @@ impl Recovery {
             // A different stream from the schedule's, so the slot does not depend on the retry count.
             stagger: Rng::new(start.seed ^ 0x5DEE_CE66_D1CE_5EED),
             reload_spread_ms: config.reload_spread_ms,
+            reload_rate: config.reload_rate_per_second,
+            crowd: 0,
             leader: true,
             seeking: false,
             verify_next: false,
@@ -250,6 +256,14 @@ impl Recovery {
             probes_sent: 0,
             gave_up: false,
         }
+    }
+
+    /// The gateway's count of open client connections, sent with the health endpoint's answers
+    /// (`X-Gateway-Doctor-Crowd` in the nginx health recipe): about how many visitors wait. With
+    /// `reloadRatePerSecond` configured, the stagger window is sized to let them all back at that
+    /// rate, before anyone meets a saturated server.
+    pub fn crowd_hint(&mut self, connections: u32) {
+        self.crowd = connections;
     }
 
     /// Right before the shell reloads: what the next page should know if it is the error page again.
@@ -408,8 +422,15 @@ impl Recovery {
     }
 
     fn stagger_slot(&mut self) -> u64 {
+        // Each waiting visitor costs the recovering server two requests (the page check and the
+        // reload): a crowd of N at R per second needs about 2·N/R to come back without a rush.
+        let admission = match self.reload_rate {
+            Some(rate) if rate > 0 => u64::from(self.crowd).saturating_mul(2_000) / u64::from(rate),
+            _ => 0,
+        };
         let window = self
             .reload_spread_ms
+            .max(admission)
             .max(MIN_CROWDED_WINDOW_MS * u64::from(self.crowded > 0))
             .saturating_mul(1 << self.crowded.min(MAX_CROWDED))
             .min(MAX_STAGGER_WINDOW_MS);

@@ -274,11 +274,15 @@ fn carry_out(app: &Shared, effects: Effects) {
             let started = now_ms();
             let answer = probe::send(&url, p.target == ProbeTarget::Page, &signal).await;
             let elapsed_ms = now_ms().saturating_sub(started).min(u32::MAX as u64) as u32;
+            if let (true, Answer::Http { crowd: Some(c), .. }) = (health, &answer) {
+                app.borrow_mut().machine.crowd_hint(*c);
+            }
             let result = match &answer {
                 Answer::Http {
                     status,
                     retry_after,
                     our_error_page,
+                    ..
                 } => ProbeResult::Answered {
                     status: *status,
                     retry_after: retry_after.as_deref(),

@@ -66,6 +66,7 @@ pub fn outcome(answer: &probe::Answer, aborted: bool, elapsed_ms: u32) -> ProbeO
             status,
             ref retry_after,
             our_error_page,
+            ..
         } => ProbeOutcome::Answered(HttpAnswer {
             status: Some(status),
             retry_after: retry_after.is_some(),

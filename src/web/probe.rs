@@ -23,6 +23,8 @@ pub enum Answer {
         status: u16,
         retry_after: Option<String>,
         our_error_page: bool,
+        /// The health recipe's count of the gateway's open connections (`X-Gateway-Doctor-Crowd`).
+        crowd: Option<u32>,
     },
     Failed,
 }
@@ -45,6 +47,7 @@ pub async fn send(url: &str, read_body: bool, signal: &AbortSignal) -> Answer {
             status: 302,
             retry_after: None,
             our_error_page: false,
+            crowd: None,
         };
     }
     let status = response.status();
@@ -71,6 +74,9 @@ pub async fn send(url: &str, read_body: bool, signal: &AbortSignal) -> Answer {
         status,
         retry_after: headers.get("retry-after"),
         our_error_page,
+        crowd: headers
+            .get("x-gateway-doctor-crowd")
+            .and_then(|v| v.trim().parse().ok()),
     }
 }
 

@@ -111,6 +111,9 @@ describe('micro-cached health endpoint', { timeout: 60_000 }, () => {
         assert.equal(res.headers.get('x-cache-status'), 'HIT', JSON.stringify(init));
         assert.match(res.headers.get('cache-control') ?? '', /^no-store$/);
         assert.equal(res.headers.get('set-cookie'), null);
+        // The crowd count comes from nginx for every answer, cache hits included: at least this
+        // request's own connection.
+        assert.match(res.headers.get('x-gateway-doctor-crowd') ?? '', /^[1-9][0-9]*$/);
         await res.arrayBuffer();
       }
       const busted = await get(`${HEALTH}?nocache=${Math.random()}`);

@@ -26,7 +26,8 @@ usage: cargo xtask bench recovery [--seed N] [--quick] [--out DIR] [--reload-spr
   --seed N                seed of the simulation (default 502); same seed, same numbers
   --quick                 a tenth of the crowd, C and λ (same admission floor): a fast smoke run
   --out DIR               where recovery.json and recovery.svg go (default: <target dir>/bench)
-  --reload-spread-ms MS   what-if: our config's reloadSpreadMs instead of its default";
+  --reload-spread-ms MS   what-if: our config's reloadSpreadMs instead of its default
+  --reload-rate R         what-if: our config with reloadRatePerSecond R (uses the gateway's crowd count)";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Options {
@@ -35,6 +36,8 @@ pub struct Options {
     pub out_dir: PathBuf,
     /// Overrides our `reloadSpreadMs` (the benchmark otherwise runs the shipped defaults).
     pub reload_spread_ms: Option<u64>,
+    /// Sets our `reloadRatePerSecond` (off in the shipped defaults).
+    pub reload_rate: Option<u64>,
 }
 
 impl Options {
@@ -44,6 +47,7 @@ impl Options {
             quick: false,
             out_dir: default_out_dir(),
             reload_spread_ms: None,
+            reload_rate: None,
         };
         let mut args = args.iter();
         while let Some(arg) = args.next() {
@@ -62,6 +66,7 @@ impl Options {
                 "--reload-spread-ms" => {
                     options.reload_spread_ms = Some(whole_number(flag, &value()?)?);
                 }
+                "--reload-rate" => options.reload_rate = Some(whole_number(flag, &value()?)?),
                 "--out" => options.out_dir = PathBuf::from(value()?),
                 "--quick" if inline.is_none() => options.quick = true,
                 _ => return Err(format!("unknown option `{arg}`\n{USAGE}")),
@@ -144,7 +149,7 @@ pub fn run_all(scenarios: &[Scenario], seed: u64, our_config: &Config) -> Vec<Ve
 pub fn run(options: &Options) -> Result<(), String> {
     let started = Instant::now();
     let scenarios = Scenario::all(options.quick);
-    let config = sim::our_config(options.reload_spread_ms);
+    let config = sim::our_config(options.reload_spread_ms, options.reload_rate);
     let results = run_all(&scenarios, options.seed, &config);
     let rows: Vec<Row> = scenarios
         .iter()
@@ -233,10 +238,11 @@ fn preamble(scenarios: &[Scenario], config: &Config, options: &Options) -> Strin
          lock goes to the longest-waiting tab, `announce_recovery` reaches the visitor's other \
          error pages; a rejected reload mounts a fresh machine. Baselines reload blindly; only \
          Chromium's pauses in hidden tabs.",
-        if options.reload_spread_ms.is_some() {
-            "defaults (reloadSpreadMs overridden)"
-        } else {
-            "defaults"
+        match (options.reload_spread_ms, options.reload_rate) {
+            (None, None) => "defaults",
+            (Some(_), None) => "defaults (reloadSpreadMs overridden)",
+            (None, Some(_)) => "defaults plus reloadRatePerSecond (the gateway's crowd count)",
+            (Some(_), Some(_)) => "defaults (reloadSpreadMs overridden) plus reloadRatePerSecond",
         },
         config.health_url.as_deref().unwrap_or("none"),
         jitter,
@@ -337,7 +343,7 @@ mod tests {
             &scenario,
             &population,
             Strategy::Baseline(Baseline::Fixed5s),
-            &sim::our_config(None),
+            &sim::our_config(None, None),
             2,
         );
         // In the last 10 s of the outage all 1,000 tabs are waiting, each reloading every 5.05 s
@@ -369,7 +375,13 @@ mod tests {
             tab.hidden = Some((tab.arrive_at, show_at));
         }
         let strategy = Strategy::Baseline(Baseline::Chromium);
-        let run = sim::simulate(&scenario, &population, strategy, &sim::our_config(None), 3);
+        let run = sim::simulate(
+            &scenario,
+            &population,
+            strategy,
+            &sim::our_config(None, None),
+            3,
+        );
         assert_eq!(run.outage_total, 0);
         // Nothing before they are shown (and, shown all at once, they then retry in lock-step: many
         // are still waiting at the end of the run).
@@ -388,7 +400,7 @@ mod tests {
             &scenario,
             &population,
             Strategy::GatewayDoctor,
-            &sim::our_config(None),
+            &sim::our_config(None, None),
             4,
         );
         // Hundreds of probes per second reach the gateway; one per second reaches the origin.
@@ -404,7 +416,7 @@ mod tests {
     #[test]
     fn the_same_seed_gives_the_same_numbers_and_another_seed_does_not() {
         let scenarios = vec![Scenario::all(true).remove(4)];
-        let config = sim::our_config(None);
+        let config = sim::our_config(None, None);
         let a = run_all(&scenarios, 11, &config);
         assert_eq!(a, run_all(&scenarios, 11, &config));
         assert_ne!(a, run_all(&scenarios, 12, &config));
@@ -415,7 +427,13 @@ mod tests {
         let scenario = Scenario::all(true).remove(3);
         let population = Population::new(&scenario, 1);
         let strategy = Strategy::Baseline(Baseline::MetaRefresh30s);
-        let run = sim::simulate(&scenario, &population, strategy, &sim::our_config(None), 5);
+        let run = sim::simulate(
+            &scenario,
+            &population,
+            strategy,
+            &sim::our_config(None, None),
+            5,
+        );
         // Every 30 s reload during the outage is inside the 300 s it was asked to wait.
         assert!(run.before_retry_after as f64 > 0.9 * run.outage_total as f64);
     }

@@ -45,10 +45,13 @@ pub const HEALTH_URL: &str = "/healthz";
 /// and optionally another reload spread (a what-if; the default is the shipped default). Built
 /// from JSON through the same validation a page author's config block goes through, so defaults
 /// that depend on other keys (the shorter cap with a health endpoint) apply here too.
-pub fn our_config(reload_spread_ms: Option<u64>) -> Config {
+pub fn our_config(reload_spread_ms: Option<u64>, reload_rate: Option<u64>) -> Config {
     let mut raw = vec![("healthUrl".to_owned(), Json::String(HEALTH_URL.to_owned()))];
     if let Some(spread) = reload_spread_ms {
         raw.push(("reloadSpreadMs".to_owned(), Json::Number(spread as f64)));
+    }
+    if let Some(rate) = reload_rate {
+        raw.push(("reloadRatePerSecond".to_owned(), Json::Number(rate as f64)));
     }
     let (config, warnings) = config_from_json(&Json::Object(raw));
     assert!(
@@ -113,6 +116,8 @@ enum Event {
     },
     /// Events for a given page's machine: dropped if that page has since been replaced.
     ProbeAnswered {
+        /// Health answers carry the gateway's crowd count (`X-Gateway-Doctor-Crowd`).
+        crowd: Option<u32>,
         tab: u32,
         page: u32,
         probe_id: u32,
@@ -188,6 +193,8 @@ struct Sim<'a> {
     reloads_rejected_after_recovery: u64,
     before_retry_after: u64,
     before_retry_after_on_peer_word: u64,
+    /// The second the crowd count was last taken, and the count.
+    crowd_cache: (Option<u64>, u32),
 }
 
 pub fn simulate(
@@ -225,6 +232,7 @@ pub fn simulate(
         reloads_rejected_after_recovery: 0,
         before_retry_after: 0,
         before_retry_after_on_peer_word: 0,
+        crowd_cache: (None, 0),
     };
     // Arrivals first: a tab hidden at the instant it arrives still arrives before it hides.
     for (i, plan) in population.tabs.iter().enumerate() {
@@ -280,6 +288,7 @@ impl Sim<'_> {
                 self.deliver(now, tab, MachineEvent::Tick, now + 1);
             }
             Event::ProbeAnswered {
+                crowd,
                 tab,
                 page,
                 probe_id,
@@ -287,6 +296,11 @@ impl Sim<'_> {
             } => {
                 if self.tabs[tab as usize].page != page {
                     return;
+                }
+                if let (Some(crowd), Some(machine)) =
+                    (crowd, self.tabs[tab as usize].machine.as_mut())
+                {
+                    machine.crowd_hint(crowd);
                 }
                 if let Some(wait) = answer.retry_after_ms(self.scenario) {
                     let t = &mut self.tabs[tab as usize];
@@ -455,6 +469,26 @@ impl Sim<'_> {
         }
     }
 
+    /// nginx's `$connections_active` as the health recipe reports it: one kept-alive connection per
+    /// browser that has a visible error page polling (new visitors' connections are left out, so
+    /// the count errs low). Recounted once per simulated second.
+    fn crowd(&mut self, now: u64) -> u32 {
+        let second = now / SECOND_MS;
+        if self.crowd_cache.0 != Some(second) {
+            let count = self
+                .visitors
+                .iter()
+                .filter(|v| {
+                    v.error_pages
+                        .iter()
+                        .any(|&tab| self.tabs[tab as usize].visible)
+                })
+                .count();
+            self.crowd_cache = (Some(second), count as u32);
+        }
+        self.crowd_cache.1
+    }
+
     /// Hands one event to a tab's machine and carries out what it asks for.
     fn deliver(&mut self, now: u64, tab: u32, event: MachineEvent, earliest_wake: u64) {
         let Some(machine) = self.tabs[tab as usize].machine.as_mut() else {
@@ -485,13 +519,14 @@ impl Sim<'_> {
                 self.before_retry_after += 1;
             }
             let page = t.page;
-            let answer = match probe.target {
-                ProbeTarget::Health => self.world.health(now),
-                ProbeTarget::Page => self.world.page(now),
+            let (answer, crowd) = match probe.target {
+                ProbeTarget::Health => (self.world.health(now), Some(self.crowd(now))),
+                ProbeTarget::Page => (self.world.page(now), None),
             };
             self.queue.push(
                 now + ROUND_TRIP_MS,
                 Event::ProbeAnswered {
+                    crowd,
                     tab,
                     page,
                     probe_id: probe.id,
