@@ -5,7 +5,7 @@ use gateway_doctor::logic::config::{config_from_json, Config};
 use gateway_doctor::logic::json::Json;
 use gateway_doctor::logic::machine::{
     Carried, Effects, Event, Leadership, Phase, Probe, ProbeResult, ProbeTarget, Recovery, Start,
-    RELOAD_FALLBACK_MS,
+    PEER_WORD_GRACE_MS, RELOAD_FALLBACK_MS,
 };
 use gateway_doctor::logic::messages::{Locale, Message};
 use gateway_doctor::logic::request::OriginalMethod;
@@ -558,6 +558,52 @@ fn the_gateways_crowd_count_sizes_the_window_when_the_operator_gives_a_rate() {
 }
 
 #[test]
+fn followers_hear_that_the_site_is_coming_back_and_count_down_with_their_leader() {
+    let texts = english();
+    // The leader announces its turn when health says yes.
+    let mut leader = Recovery::new(
+        &config(r#"{"healthUrl": "/h", "reloadSpreadMs": 30000}"#),
+        Start {
+            seed: 11,
+            ..start(OriginalMethod::Safe, None)
+        },
+    );
+    let due = leader.next_deadline().unwrap();
+    let health = leader.handle(due, Event::Tick).probe.unwrap();
+    let e = leader.handle(
+        due,
+        Event::ProbeFinished {
+            id: health.id,
+            result: UP,
+        },
+    );
+    let at = e
+        .announce_coming_back
+        .expect("the leader tells its other tabs");
+    assert_eq!(Some(at), leader.next_deadline());
+    // A follower shows the same countdown, then "following" again once the word is stale.
+    let mut follower = Recovery::new(&Config::default(), start(OriginalMethod::Safe, None));
+    let _ = follower.handle(T0, Event::LeadershipChanged { leader: false });
+    assert_eq!(view(&follower, due, &texts).state, State::Following);
+    let e = follower.handle(due, Event::PeerComingBack { at });
+    assert!(e.probe.is_none() && !e.reload);
+    let v = view(&follower, due, &texts);
+    assert_eq!(v.state, State::ComingBack);
+    let left = (at - due).div_ceil(1000);
+    assert_eq!(
+        v.countdown.as_deref(),
+        Some(["Returning in ", &left.to_string(), " s"].concat().as_str())
+    );
+    assert!(next_redraw(&follower, due).is_some_and(|t| t > due && t <= at));
+    let stale = at + PEER_WORD_GRACE_MS + 1;
+    assert_eq!(view(&follower, stale, &texts).state, State::Following);
+    // A tab that leads does not take another tab's word for its own checks.
+    let _ = follower.handle(stale, Event::LeadershipChanged { leader: true });
+    let _ = follower.handle(stale, Event::PeerComingBack { at: stale + 5_000 });
+    assert!(!follower.is_coming_back(stale));
+}
+
+#[test]
 fn a_check_is_not_announced_and_keeps_the_sentence() {
     // The live region must not speak every few seconds: a check changes data-state, the button and
     // the (silent) countdown line, not the status sentence.
@@ -598,7 +644,7 @@ fn the_visitor_is_told_the_site_is_coming_back_while_the_tab_waits_its_turn() {
     );
     assert!(e.probe.is_none(), "seed 11 draws a slot later than now");
     let slot = m.next_deadline().unwrap();
-    assert!(m.is_coming_back());
+    assert!(m.is_coming_back(due + 5));
     let v = view(&m, due + 5, &texts);
     assert_eq!(v.state, State::ComingBack);
     assert_eq!(v.status, texts.get(Message::StatusComingBack));
@@ -623,7 +669,7 @@ fn the_visitor_is_told_the_site_is_coming_back_while_the_tab_waits_its_turn() {
             result: busy,
         },
     );
-    assert!(!m.is_coming_back());
+    assert!(!m.is_coming_back(slot + 5));
     assert_eq!(view(&m, slot + 5, &texts).state, State::Waiting);
 }
 

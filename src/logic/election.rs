@@ -50,6 +50,19 @@ pub fn parse_heartbeat(message: &str) -> Option<u64> {
     message.strip_prefix("lead:")?.parse().ok()
 }
 
+/// `back-at:<ms>`: the leading tab goes back to the site at that instant (epoch milliseconds).
+pub const COMING_BACK_PREFIX: &str = "back-at:";
+
+pub fn coming_back_message(at: u64) -> String {
+    let mut message = String::from(COMING_BACK_PREFIX);
+    super::text::push_decimal(&mut message, at);
+    message
+}
+
+pub fn parse_coming_back(message: &str) -> Option<u64> {
+    message.strip_prefix(COMING_BACK_PREFIX)?.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,5 +93,11 @@ mod tests {
         assert!(!c.is_leader(7_000));
         assert_eq!(parse_heartbeat("lead:42"), Some(42));
         assert_eq!(parse_heartbeat("recovered"), None);
+        assert_eq!(
+            parse_coming_back(&coming_back_message(1_700_000_000_123)),
+            Some(1_700_000_000_123)
+        );
+        assert_eq!(parse_coming_back("lead:42"), None);
+        assert_eq!(parse_coming_back("back-at:soon"), None);
     }
 }

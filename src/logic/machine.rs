@@ -67,6 +67,9 @@ impl Carried {
     }
 }
 
+/// How long a follower keeps believing its leader's "coming back" after the announced instant.
+pub const PEER_WORD_GRACE_MS: u64 = 10_000;
+
 /// What the shell knows when the page mounts.
 #[derive(Clone, Debug)]
 pub struct Start<'a> {
@@ -133,6 +136,11 @@ pub enum Event<'a> {
     },
     /// The leading tab verified that the site is back.
     PeerSawRecovery,
+    /// The leading tab heard from the health endpoint that the site is back and goes back at `at`
+    /// (its stagger slot): this tab can tell its visitor too.
+    PeerComingBack {
+        at: u64,
+    },
 }
 
 /// What the shell must do now. The timer is not here: after every call the shell re-arms its one
@@ -152,6 +160,8 @@ pub struct Effects {
     pub announce_recovery: bool,
     /// Ask for, or give up, the role of the site's one probing tab.
     pub leadership: Option<Leadership>,
+    /// Tell the site's other tabs that the site is coming back and when this tab goes (its slot).
+    pub announce_coming_back: Option<u64>,
 }
 
 /// What the shell does with the cross-tab prober lock.
@@ -199,6 +209,8 @@ pub struct Recovery {
     reload_rate: Option<u32>,
     /// The gateway's latest count of open client connections: about how many visitors wait.
     crowd: u32,
+    /// The leading tab said the site is coming back and it goes at this instant.
+    peer_coming_back_at: Option<u64>,
     phase: Phase,
     /// Only the leading tab of a site probes; followers wait for its word.
     leader: bool,
@@ -238,6 +250,7 @@ impl Recovery {
             reload_spread_ms: config.reload_spread_ms,
             reload_rate: config.reload_rate_per_second,
             crowd: 0,
+            peer_coming_back_at: None,
             leader: true,
             seeking: false,
             verify_next: false,
@@ -296,8 +309,17 @@ impl Recovery {
     /// The health endpoint said the site is back and this tab is waiting for its stagger slot to
     /// check the page (or is checking it): the visitor can already be told, with the countdown to
     /// the slot. A failed check (a crowded server) ends it.
-    pub fn is_coming_back(&self) -> bool {
-        self.verify_next && matches!(self.phase, Phase::Waiting { .. } | Phase::Checking { .. })
+    pub fn is_coming_back(&self, now_ms: u64) -> bool {
+        let waiting = matches!(self.phase, Phase::Waiting { .. } | Phase::Checking { .. });
+        waiting && (self.verify_next || self.peer_coming_back(now_ms).is_some())
+    }
+
+    /// When the leading tab said it goes back, while that is still fresh: a follower shows the
+    /// same countdown. If the leader's check then fails (a crowded server), the word expires after
+    /// [`PEER_WORD_GRACE_MS`] and the follower shows "another tab is checking" again.
+    pub fn peer_coming_back(&self, now_ms: u64) -> Option<u64> {
+        self.peer_coming_back_at
+            .filter(|&at| !self.leader && now_ms <= at.saturating_add(PEER_WORD_GRACE_MS))
     }
 
     pub fn is_leader(&self) -> bool {
@@ -387,11 +409,20 @@ impl Recovery {
                 // first grant of leadership at start changes nothing.
                 let took_over = leader && !self.leader;
                 self.leader = leader;
+                if leader {
+                    self.peer_coming_back_at = None;
+                }
                 if took_over {
                     self.tick(now_ms)
                 } else {
                     Effects::default()
                 }
+            }
+            Event::PeerComingBack { at } => {
+                if !self.leader && matches!(self.phase, Phase::Waiting { .. }) {
+                    self.peer_coming_back_at = Some(at);
+                }
+                Effects::default()
             }
             // The leading tab reloads now, in its own stagger slot: its followers go with it.
             Event::PeerSawRecovery => match self.phase {
@@ -546,10 +577,11 @@ impl Recovery {
                 ProbeTarget::Health => {
                     self.verify_next = true;
                     let slot = self.stagger_slot();
-                    self.phase = Phase::Waiting {
-                        next_probe_at: (now_ms + slot).max(self.not_before),
-                    };
-                    self.tick(now_ms)
+                    let at = (now_ms + slot).max(self.not_before);
+                    self.phase = Phase::Waiting { next_probe_at: at };
+                    let mut effects = self.tick(now_ms);
+                    effects.announce_coming_back = Some(at);
+                    effects
                 }
                 ProbeTarget::Page => self.site_is_back(now_ms, !verified_in_slot),
             };

@@ -1,7 +1,7 @@
 //! What the widget shows, as plain data: the shell renders it with `text_content` and attributes.
 
 use super::catalog::Catalog;
-use super::machine::{Phase, Recovery};
+use super::machine::{Phase, Recovery, PEER_WORD_GRACE_MS};
 use super::messages::Message;
 use super::text::fill_number;
 
@@ -58,11 +58,11 @@ pub fn view<'a>(machine: &Recovery, now_ms: u64, texts: &'a Catalog) -> View<'a>
         Phase::Waiting { .. } if !machine.is_visible() => {
             (State::PausedHidden, Message::StatusPausedHidden)
         }
+        Phase::Waiting { .. } | Phase::Checking { .. } if machine.is_coming_back(now_ms) => {
+            (State::ComingBack, Message::StatusComingBack)
+        }
         Phase::Waiting { .. } if !machine.is_leader() => {
             (State::Following, Message::StatusFollowing)
-        }
-        Phase::Waiting { .. } | Phase::Checking { .. } if machine.is_coming_back() => {
-            (State::ComingBack, Message::StatusComingBack)
         }
         Phase::Waiting { .. } if floor.is_some() => {
             (State::Waiting, Message::StatusWaitingRetryAfter)
@@ -88,7 +88,10 @@ pub fn view<'a>(machine: &Recovery, now_ms: u64, texts: &'a Catalog) -> View<'a>
         )),
         (Phase::Waiting { next_probe_at }, State::ComingBack) => Some(fill_number(
             texts.get(Message::CountdownReturn),
-            seconds_left(next_probe_at, now_ms),
+            seconds_left(
+                machine.peer_coming_back(now_ms).unwrap_or(next_probe_at),
+                now_ms,
+            ),
         )),
         (Phase::Checking { .. }, State::Checking) => {
             Some(texts.get(Message::StatusChecking).to_string())
@@ -116,6 +119,15 @@ pub fn seconds_left(at: u64, now_ms: u64) -> u64 {
 
 /// When the countdown text next changes, so the shell can redraw exactly then (and not every frame).
 pub fn next_redraw(machine: &Recovery, now_ms: u64) -> Option<u64> {
+    // A follower counting down to its leader's turn, then back to "following" when that word
+    // expires.
+    if let Some(at) = machine.peer_coming_back(now_ms) {
+        return Some(if at > now_ms {
+            at - (seconds_left(at, now_ms) - 1) * 1000
+        } else {
+            at + PEER_WORD_GRACE_MS + 1
+        });
+    }
     match machine.phase() {
         Phase::Waiting { next_probe_at } if !machine.is_paused() && next_probe_at > now_ms => {
             let left = seconds_left(next_probe_at, now_ms);

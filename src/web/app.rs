@@ -313,6 +313,9 @@ fn carry_out(app: &Shared, effects: Effects) {
     if effects.announce_recovery {
         tabs::announce_recovery(app);
     }
+    if let Some(at) = effects.announce_coming_back {
+        tabs::announce_coming_back(app, at);
+    }
     if let Some(request) = effects.leadership {
         tabs::carry_out(app, request);
     }

@@ -12,7 +12,9 @@ use wasm_bindgen::JsCast;
 use web_sys::{BroadcastChannel, MessageEvent};
 
 use super::app::{dispatch, now_ms, Shared};
-use crate::logic::election::{parse_heartbeat, Election, HEARTBEAT_MS};
+use crate::logic::election::{
+    coming_back_message, parse_coming_back, parse_heartbeat, Election, HEARTBEAT_MS,
+};
 use crate::logic::machine::{Event, Leadership};
 use crate::logic::text::push_decimal;
 
@@ -89,6 +91,8 @@ pub fn start(app: &Shared, seed: u64) {
 fn on_message(app: &Shared, message: String) {
     if message == RECOVERED {
         dispatch(app, Event::PeerSawRecovery);
+    } else if let Some(at) = parse_coming_back(&message) {
+        dispatch(app, Event::PeerComingBack { at });
     } else if let Some(id) = parse_heartbeat(&message) {
         let changed = {
             let mut a = app.borrow_mut();
@@ -139,6 +143,11 @@ fn post(app: &Shared, message: &str) {
 /// Tells the site's other tabs that it is back.
 pub fn announce_recovery(app: &Shared) {
     post(app, RECOVERED);
+}
+
+/// Tells the site's other tabs that it is coming back and when this tab goes.
+pub fn announce_coming_back(app: &Shared, at: u64) {
+    post(app, &coming_back_message(at));
 }
 
 /// Carries out the machine's leadership request. Must be called with no borrow of the app held.

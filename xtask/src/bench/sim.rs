@@ -127,6 +127,12 @@ enum Event {
         tab: u32,
         page: u32,
     },
+    /// The leader's "coming back at", over the BroadcastChannel.
+    PeerComingBack {
+        tab: u32,
+        page: u32,
+        at: u64,
+    },
 }
 
 struct Queue {
@@ -326,6 +332,13 @@ impl Sim<'_> {
                 t.heard_from_peer = true;
                 self.deliver(now, tab, MachineEvent::PeerSawRecovery, now);
             }
+            Event::PeerComingBack { tab, page, at } => {
+                let t = &self.tabs[tab as usize];
+                if t.page != page || t.machine.is_none() {
+                    return;
+                }
+                self.deliver(now, tab, MachineEvent::PeerComingBack { at }, now);
+            }
         }
     }
 
@@ -503,7 +516,7 @@ impl Sim<'_> {
         let t = &mut self.tabs[tab as usize];
         if let Some(machine) = &t.machine {
             if now >= self.recovery_at
-                && (machine.is_coming_back()
+                && (machine.is_coming_back(now)
                     || matches!(
                         machine.phase(),
                         Phase::Recovered { .. } | Phase::Reloading { .. } | Phase::Manual
@@ -540,6 +553,21 @@ impl Sim<'_> {
             // `release_lock` also hands the lock to the first tab queued.
             Some(Leadership::Resign) => self.release_lock(now, tab),
             None => {}
+        }
+        if let Some(at) = effects.announce_coming_back {
+            for &other in &self.visitors[visitor].error_pages {
+                if other != tab {
+                    let page = self.tabs[other as usize].page;
+                    self.queue.push(
+                        now,
+                        Event::PeerComingBack {
+                            tab: other,
+                            page,
+                            at,
+                        },
+                    );
+                }
+            }
         }
         if effects.announce_recovery {
             // BroadcastChannel: delivered to every other error page of this browser, asynchronously.
