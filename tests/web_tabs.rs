@@ -30,3 +30,41 @@ async fn two_tabs_elect_one_leader_and_both_hear_of_recovery() {
     wait_for_state(&first, "manual").await;
     wait_for_state(&second, "manual").await;
 }
+
+#[wasm_bindgen_test]
+async fn a_follower_counts_down_with_the_tab_that_goes_back_first() {
+    // Widgets of earlier tests in this page may still hold the prober lock, so `first` may lead or
+    // follow; the second one mounted here certainly follows.
+    let first = mounted(r#"{"retry": {"initialDelayMs": 60000}}"#, AFTER_POST);
+    let follower = mounted(r#"{"retry": {"initialDelayMs": 60000}}"#, AFTER_POST);
+    wait_for_state(&follower, "following").await;
+    assert!(part(&follower, "countdown").has_attribute("hidden"));
+    // What the checking tab posts when the health endpoint says yes: it goes back in 30 s.
+    let at = js_sys::Date::now() + 30_000.0;
+    let channel = web_sys::BroadcastChannel::new("gateway-doctor").unwrap();
+    let mut message = String::from("back-at:");
+    message.push_str(&(at as u64).to_string());
+    channel
+        .post_message(&wasm_bindgen::JsValue::from_str(&message))
+        .unwrap();
+    wait_for_state(&follower, "coming-back").await;
+    let countdown = part(&follower, "countdown");
+    assert!(!countdown.has_attribute("hidden"));
+    let text = countdown.text_content().unwrap_or_default();
+    assert!(
+        text.starts_with("Returning in ") && (text.contains(" 30 s") || text.contains(" 29 s")),
+        "{text}"
+    );
+    // A leading tab keeps its own schedule (another tab's word is not its check); a following
+    // one counts down too.
+    let first_state = state(&first);
+    assert!(
+        first_state == "waiting" || first_state == "coming-back",
+        "{first_state}"
+    );
+    channel
+        .post_message(&wasm_bindgen::JsValue::from_str("recovered"))
+        .unwrap();
+    wait_for_state(&follower, "manual").await;
+    wait_for_state(&first, "manual").await;
+}
