@@ -88,6 +88,7 @@ describe('micro-cached health endpoint', { timeout: 60_000 }, () => {
       assert.match(first.headers.get('x-robots-tag') ?? '', /\bnoindex\b/);
       assert.equal(first.headers.get('x-gateway-doctor'), null, 'not the full error page');
       assert.ok(first.headers.get('x-cache-status'));
+      assert.match(first.headers.get('x-gateway-doctor-crowd') ?? '', /^[1-9][0-9]*$/);
       const second = await get();
       await second.arrayBuffer();
       assert.equal(second.status, 503);
