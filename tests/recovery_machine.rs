@@ -516,33 +516,7 @@ fn health_up_waits_for_the_stagger_slot_before_verifying_the_page() {
 #[test]
 fn the_gateways_crowd_count_sizes_the_window_when_the_operator_gives_a_rate() {
     // 500 waiting visitors, 100 reloads/s: each costs a check and a reload, so 10 s.
-    let slots = |json: &str, crowd: u32| -> Vec<u64> {
-        (0..200)
-            .map(|seed| {
-                let mut m = Recovery::new(
-                    &config(json),
-                    Start {
-                        seed,
-                        ..start(OriginalMethod::Safe, None)
-                    },
-                );
-                m.crowd_hint(crowd);
-                let due = m.next_deadline().unwrap();
-                let health = m.handle(due, Event::Tick).probe.unwrap();
-                let e = m.handle(
-                    due,
-                    Event::ProbeFinished {
-                        id: health.id,
-                        result: UP,
-                    },
-                );
-                match e.probe {
-                    Some(_) => 0,
-                    None => m.next_deadline().unwrap() - due,
-                }
-            })
-            .collect()
-    };
+    let slots = |json: &str, crowd: u32| first_verification_slots(json, |m| m.crowd_hint(crowd));
     let with_rate = r#"{"healthUrl": "/h", "reloadSpreadMs": 2000, "reloadRatePerSecond": 100}"#;
     let sized = slots(with_rate, 500);
     assert!(sized.iter().all(|&s| s <= 10_000), "{sized:?}");
@@ -720,17 +694,11 @@ fn a_crowded_server_widens_the_stagger_window() {
     assert!(mean > 20_000, "mean gap {mean} ms");
 }
 
-/// Where the first page check lands after health says yes, for `seeds` tabs.
-fn first_verification_slots(spread: u64, carried: Option<Carried>, seeds: u64) -> Vec<u64> {
-    let cfg = config(
-        &[
-            "{\"healthUrl\": \"/h\", \"reloadSpreadMs\": ",
-            &spread.to_string(),
-            "}",
-        ]
-        .concat(),
-    );
-    (0..seeds)
+/// Where the first page check lands after health says yes (ms after the answer), for 200 tabs
+/// with the config `json`, each prepared by `prepare` before its first check.
+fn first_verification_slots(json: &str, prepare: impl Fn(&mut Recovery)) -> Vec<u64> {
+    let cfg = config(json);
+    (0..200)
         .map(|seed| {
             let mut m = Recovery::new(
                 &cfg,
@@ -739,9 +707,7 @@ fn first_verification_slots(spread: u64, carried: Option<Carried>, seeds: u64) -
                     ..start(OriginalMethod::Safe, None)
                 },
             );
-            if let Some(c) = carried {
-                m.landed_again(c);
-            }
+            prepare(&mut m);
             let due = m.next_deadline().unwrap();
             let health = m.handle(due, Event::Tick).probe.unwrap();
             let e = m.handle(
@@ -761,7 +727,8 @@ fn first_verification_slots(spread: u64, carried: Option<Carried>, seeds: u64) -
 
 #[test]
 fn a_reload_that_lands_on_the_error_page_again_starts_with_a_wider_window() {
-    let fresh = first_verification_slots(2_000, None, 200);
+    let spread = r#"{"healthUrl": "/h", "reloadSpreadMs": 2000}"#;
+    let fresh = first_verification_slots(spread, |_| {});
     assert!(fresh.iter().all(|&slot| slot <= 2_000), "{fresh:?}");
     // The page it reloaded from had already doubled once (crowded = 1): now four times the base.
     let m = Recovery::new(
@@ -769,14 +736,12 @@ fn a_reload_that_lands_on_the_error_page_again_starts_with_a_wider_window() {
         start(OriginalMethod::Safe, None),
     );
     assert_eq!(m.carry(T0).crowded, 0);
-    let again = first_verification_slots(
-        2_000,
-        Some(Carried {
+    let again = first_verification_slots(spread, |m| {
+        m.landed_again(Carried {
             crowded: 1,
             at_ms: T0,
-        }),
-        200,
-    );
+        })
+    });
     assert!(again.iter().all(|&slot| slot <= 8_000), "{again:?}");
     assert!(
         again.iter().filter(|&&slot| slot > 4_000).count() > 50,

@@ -13,7 +13,6 @@ import path from 'node:path';
 import { distDir } from './lib/dist.mjs';
 import {
   freePort,
-  nginxLogs,
   openBrowser,
   requireEnv,
   startNginx,
@@ -21,6 +20,7 @@ import {
   stopNginx,
   stopUpstream,
   widgetMounted,
+  withReport,
 } from './lib/harness.mjs';
 
 const STATIC_HEADING = /can.t reach its application/i;
@@ -29,18 +29,7 @@ const FAULT_WARNING = /^warning: gateway-doctor: the widget stopped after an int
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Runs `fn`, adding nginx's logs and the browsers' consoles to a failure. */
-async function withLogs(nginx, browsers, fn) {
-  try {
-    await fn();
-  } catch (err) {
-    let report = '';
-    for (const b of browsers) report += `\n--- browser console ---\n${b.consoleLog.join('\n')}`;
-    report += `\n${(await nginxLogs(nginx)).slice(-4000)}`;
-    err.message += report;
-    if (typeof err.stack === 'string') err.stack += report;
-    throw err;
-  }
-}
+const withLogs = (nginx, browsers, fn) => withReport({ nginx, browsers }, fn);
 
 describe('hardening', { timeout: 180_000, concurrency: true }, () => {
   before(() => requireEnv());

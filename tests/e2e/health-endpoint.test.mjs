@@ -6,7 +6,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   freePort,
-  nginxLogs,
   removeScratchDir,
   requireEnv,
   startNginx,
@@ -14,6 +13,7 @@ import {
   stopNginx,
   stopUpstream,
   upstreamStats,
+  withReport,
 } from './lib/harness.mjs';
 
 const HEALTH = '/_gateway-doctor/health';
@@ -65,18 +65,7 @@ describe('micro-cached health endpoint', { timeout: 60_000 }, () => {
     }
   }
 
-  async function withLogs(fn) {
-    try {
-      await fn();
-    } catch (err) {
-      let report = '';
-      for (const u of upstreams) report += `\n--- ${u.name} ---\n${u.output}`;
-      report += `\n${await nginxLogs(nginx)}`;
-      err.message += report;
-      if (typeof err.stack === 'string') err.stack += report;
-      throw err;
-    }
-  }
+  const withLogs = (fn) => withReport({ nginx, processes: upstreams }, fn);
 
   test('application unreachable: a small, uncacheable-by-browsers 503, itself micro-cached', async () => {
     await withLogs(async () => {

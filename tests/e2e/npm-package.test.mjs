@@ -15,16 +15,16 @@ import path from 'node:path';
 import { distDir, REPO, runTool } from './lib/dist.mjs';
 import {
   freePort,
-  nginxLogs,
   openBrowser,
+  removeScratchDir,
   requireEnv,
   scratchDir,
-  removeScratchDir,
   startNginx,
   startUpstream,
   stopNginx,
   stopUpstream,
   widgetMounted,
+  withReport,
 } from './lib/harness.mjs';
 
 // Pinned: the cache below is keyed by these versions.
@@ -179,18 +179,7 @@ describe('npm package in a Vite app', { timeout: 90_000 }, () => {
     await removeScratchDir(packDir);
   });
 
-  async function withLogs(fn) {
-    try {
-      await fn();
-    } catch (err) {
-      let report = '';
-      for (const b of browsers) report += `\n--- browser console ---\n${b.consoleLog.join('\n')}`;
-      report += `\n${await nginxLogs(nginx)}`;
-      err.message += report;
-      if (typeof err.stack === 'string') err.stack += report;
-      throw err;
-    }
-  }
+  const withLogs = (fn) => withReport({ nginx, browsers }, fn);
 
   test('the package is an ES module with types, the wasm and the language bundles', async () => {
     const pkg = JSON.parse(await readFile(path.join(CACHE, 'node_modules', 'gateway-doctor', 'package.json'), 'utf8'));

@@ -12,13 +12,13 @@ import { chromium } from 'playwright-core';
 import {
   CHROMIUM_ARGS,
   freePort,
-  nginxLogs,
   removeScratchDir,
   requireEnv,
   siteWithConfig,
   startNginx,
   stopNginx,
   widgetMounted,
+  withReport,
 } from './lib/harness.mjs';
 
 const THIRD_PARTY = 'https://connectivity-check.example/generate_204';
@@ -101,15 +101,7 @@ describe('privacy', { timeout: 120_000 }, () => {
     }
   }
 
-  async function withLogs(handle, fn) {
-    try {
-      await fn();
-    } catch (err) {
-      const logs = await nginxLogs(handle);
-      err.message += `\n${logs}`;
-      throw err;
-    }
-  }
+  const withLogs = (handle, fn) => withReport({ nginx: handle }, fn);
 
   test('with the default config every request goes to the page\'s own site, with no cookie and no beacon', async () => {
     await withLogs(nginx, async () => {

@@ -8,7 +8,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   freePort,
-  nginxLogs,
   openBrowser,
   requireEnv,
   startNginx,
@@ -16,6 +15,7 @@ import {
   stopNginx,
   stopUpstream,
   widgetMounted,
+  withReport,
 } from './lib/harness.mjs';
 
 const PAGE_PATH = '/some/page?x=1';
@@ -41,19 +41,7 @@ describe('recovery after a 502', { timeout: 120_000 }, () => {
 
   // Puts nginx's logs and the browser console into the failure message: they are the first
   // things to read (a widget that did not mount says why in a console warning).
-  async function withLogs(fn) {
-    try {
-      await fn();
-    } catch (err) {
-      let report = '';
-      for (const b of browsers) report += `\n--- browser console ---\n${b.consoleLog.join('\n')}`;
-      report += `\n${await nginxLogs(nginx)}`;
-      // The reporter prints the stack, which already holds the message: extend both.
-      err.message += report;
-      if (typeof err.stack === 'string') err.stack += report;
-      throw err;
-    }
-  }
+  const withLogs = (fn) => withReport({ nginx, browsers }, fn);
 
   test('the 502 page keeps its status, is not cached or indexed, and shows the request id', async () => {
     await withLogs(async () => {

@@ -4,12 +4,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   freePort,
-  nginxLogs,
   requireEnv,
   startNginx,
   startUpstream,
   stopNginx,
   stopUpstream,
+  withReport,
 } from './lib/harness.mjs';
 
 describe('nginx snippet', { timeout: 60_000 }, () => {
@@ -34,17 +34,7 @@ describe('nginx snippet', { timeout: 60_000 }, () => {
 
   const get = (path, init = {}) => fetch(nginx.origin + path, { signal: AbortSignal.timeout(10_000), ...init });
 
-  async function withLogs(fn) {
-    try {
-      await fn();
-    } catch (err) {
-      const report = `\n${await nginxLogs(nginx)}`;
-      // The reporter prints the stack, which already holds the message: extend both.
-      err.message += report;
-      if (typeof err.stack === 'string') err.stack += report;
-      throw err;
-    }
-  }
+  const withLogs = (fn) => withReport({ nginx }, fn);
 
   test('a 503 sent by the application is replaced by the page, keeping 503 and Retry-After', async () => {
     await withLogs(async () => {

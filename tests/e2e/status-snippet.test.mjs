@@ -13,7 +13,6 @@ import path from 'node:path';
 import { distDir } from './lib/dist.mjs';
 import {
   killUpstream,
-  nginxLogs,
   openBrowser,
   removeScratchDir,
   requireEnv,
@@ -23,6 +22,7 @@ import {
   stopNginx,
   stopUpstream,
   upstreamStats,
+  withReport,
 } from './lib/harness.mjs';
 
 const CSP =
@@ -129,18 +129,7 @@ location = /status/summary.json {
     return b;
   }
 
-  async function withLogs(fn) {
-    try {
-      await fn();
-    } catch (err) {
-      let report = '';
-      for (const b of browsers) report += `\n--- browser console ---\n${b.consoleLog.join('\n')}`;
-      report += `\n${await nginxLogs(nginx)}`;
-      err.message += report;
-      if (typeof err.stack === 'string') err.stack += report;
-      throw err;
-    }
-  }
+  const withLogs = (fn) => withReport({ nginx, browsers }, fn);
 
   const waitForLevel = (p, want, timeout = 10_000) =>
     p.waitForFunction((w) => document.querySelector('gateway-status')?.dataset.level === w, want, { timeout });

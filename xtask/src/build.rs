@@ -38,6 +38,7 @@ pub fn build(tools: &Tools) -> Result<Built> {
 }
 
 fn wasm_pack(cfg: &Packaging, target: &Target, out_dir: &Path) -> Result<()> {
+    let features = cargo_feature_args(target);
     // Stale files from an older build (renamed outputs) must not end up in the site or the npm package.
     if out_dir.exists() {
         fs::remove_dir_all(out_dir).context(format!("removing {}", out_dir.display()))?;
@@ -56,10 +57,16 @@ fn wasm_pack(cfg: &Packaging, target: &Target, out_dir: &Path) -> Result<()> {
         .arg("--out-dir")
         .arg(out_dir)
         .args(["--out-name", &cfg.build.out_name])
-        .args(cargo_feature_args(target)))
+        // What follows `--` goes to cargo.
+        .args(if features.is_empty() {
+            &[][..]
+        } else {
+            &["--"][..]
+        })
+        .args(features))
 }
 
-/// What follows `--` on the wasm-pack command line (cargo's own flags) for this build's features.
+/// Cargo's flags for this build's features (`--no-default-features`, `--features a,b`).
 pub fn cargo_feature_args(target: &Target) -> Vec<String> {
     let mut args = Vec::new();
     if !target.default_features {
@@ -68,9 +75,6 @@ pub fn cargo_feature_args(target: &Target) -> Vec<String> {
     if !target.features.is_empty() {
         args.push("--features".to_owned());
         args.push(target.features.join(","));
-    }
-    if !args.is_empty() {
-        args.insert(0, "--".to_owned());
     }
     args
 }

@@ -212,11 +212,7 @@ fn contributors(cfg: &Packaging, tools: &Tools) -> Result<String> {
         .args(
             // The same features as the site's build (the error page carries only `mount`).
             cfg.target(&cfg.site.wasm_from_target)
-                .map(|t| {
-                    let mut args = crate::build::cargo_feature_args(t);
-                    args.retain(|a| a != "--");
-                    args
-                })
+                .map(crate::build::cargo_feature_args)
                 .unwrap_or_default(),
         ))?;
     let raw = cargo_target_dir().join("wasm32-unknown-unknown/release/gateway_doctor.wasm");

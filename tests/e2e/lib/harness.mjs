@@ -305,6 +305,25 @@ export async function nginxLogs(handle) {
 }
 
 /**
+ * Runs `fn`; if it fails, appends what to read first to the error (message and stack, since the
+ * reporter prints the stack): every browser's console, the processes' output (upstreams) and
+ * nginx's logs.
+ */
+export async function withReport({ nginx, browsers = [], processes = [] }, fn) {
+  try {
+    await fn();
+  } catch (err) {
+    let report = '';
+    for (const b of browsers) report += `\n--- browser console ---\n${b.consoleLog.join('\n')}`;
+    for (const p of processes) report += `\n--- ${p.name} ---\n${p.output}`;
+    report += `\n${await nginxLogs(nginx)}`;
+    err.message += report;
+    if (typeof err.stack === 'string') err.stack += report;
+    throw err;
+  }
+}
+
+/**
  * Renders the config with `xtask nginx-conf` into a fresh temp dir and runs nginx in the foreground.
  * `extraConf` (a string) is written to a file and included inside the server block; `siteDir` replaces
  * GD_SITE_DIR (e.g. a copy from siteWithConfig()); `snippet` replaces the shipped
