@@ -13,11 +13,16 @@ use super::url::{is_email_address, is_http_url, is_https_url};
 /// Default cap when tabs probe the page itself: every probe reaches the application.
 pub const PAGE_MAX_DELAY_MS: u64 = 10_000;
 /// Default cap when tabs probe a health endpoint: the gateway micro-caches it, so probes cost
-/// the application nothing and a visible tab notices recovery within a few seconds.
-pub const HEALTH_MAX_DELAY_MS: u64 = 4_000;
+/// the application nothing (at most one per second reaches it) and a visible tab notices recovery
+/// within about 3 s, 1.5 s on average, counting the cache's second.
+pub const HEALTH_MAX_DELAY_MS: u64 = 3_000;
 
 /// See [`Config::reload_spread_ms`].
 pub const DEFAULT_RELOAD_SPREAD_MS: u64 = 2_000;
+/// See [`Config::reload_rate_per_second`]: a modest application server's page loads per second.
+/// Too low only makes a big crowd wait longer (the window is capped at two minutes); too high
+/// knocks the recovering server over again, which is why the default errs low.
+pub const DEFAULT_RELOAD_RATE_PER_SECOND: u32 = 200;
 
 /// Everything the logic needs, already checked.
 #[derive(Clone, Debug, PartialEq)]
@@ -34,9 +39,9 @@ pub struct Config {
     /// Once the site is back, each tab reloads at a random moment within this window, so the
     /// recovering server receives the waiting crowd gradually (≈ waiting tabs ÷ spare req/s).
     pub reload_spread_ms: u64,
-    /// Reloads per second the recovering application can take; with the gateway's crowd count
-    /// (health recipe) it sizes the stagger window. `None`: only `reload_spread_ms` and feedback.
-    pub reload_rate_per_second: Option<u32>,
+    /// Requests per second the recovering application can take; with the gateway's crowd count
+    /// (health recipe) it sizes the stagger window. Without the crowd count it is unused.
+    pub reload_rate_per_second: u32,
     /// The site's status page JSON, read for the diagnosis.
     pub status_page: Option<StatusPageConfig>,
     /// Mirrors, other regions and CDN assets probed to tell the visitor's network from ours; a
@@ -66,7 +71,7 @@ impl Default for Config {
             health_url: None,
             locale: None,
             reload_spread_ms: DEFAULT_RELOAD_SPREAD_MS,
-            reload_rate_per_second: None,
+            reload_rate_per_second: DEFAULT_RELOAD_RATE_PER_SECOND,
             status_page: None,
             alternates: Vec::new(),
             third_party: None,
@@ -204,11 +209,9 @@ pub fn config_from_json(raw: &Json) -> (Config, Vec<Warning>) {
             "retry" => v.retry(value, &mut config),
             "reloadSpreadMs" => v.millis(key, value, 0, 600_000, &mut config.reload_spread_ms),
             "reloadRatePerSecond" => {
-                let mut rate = 0;
+                let mut rate = u64::from(config.reload_rate_per_second);
                 v.millis(key, value, 1, 1_000_000, &mut rate);
-                if rate > 0 {
-                    config.reload_rate_per_second = Some(rate as u32);
-                }
+                config.reload_rate_per_second = rate as u32;
             }
             "probeTimeoutMs" => v.millis(key, value, 1_000, 60_000, &mut config.probe_timeout_ms),
             "healthUrl" => {

@@ -205,8 +205,9 @@ pub struct Recovery {
     schedule: RetrySchedule,
     stagger: Rng,
     reload_spread_ms: u64,
-    /// What the recovering application can take in reloads per second (the operator's estimate).
-    reload_rate: Option<u32>,
+    /// What the recovering application can take in requests per second (the operator's estimate,
+    /// or a conservative default).
+    reload_rate: u32,
     /// The gateway's latest count of open client connections: about how many visitors wait.
     crowd: u32,
     /// The leading tab said the site is coming back and it goes at this instant.
@@ -216,8 +217,14 @@ pub struct Recovery {
     leader: bool,
     /// The machine has asked for leadership and not given it up since.
     seeking: bool,
-    /// The health endpoint said yes: the next probe, at this tab's stagger slot, checks the page.
-    verify_next: bool,
+    /// The health endpoint said yes: this tab checks the page at this instant, its stagger slot.
+    /// Until then it keeps asking the health endpoint (free for the application: micro-cached).
+    slot_at: Option<u64>,
+    /// The health endpoint said no again before the slot came: what was left of the wait. The
+    /// slot's clock only runs while the site is up, so a site that flaps, or sheds load on its
+    /// health endpoint while the crowd returns, moves the whole queue back instead of sending its
+    /// visitors to a server that is down (and a visitor keeps their place in the queue).
+    slot_left: Option<u64>,
     /// Checks of the page that failed although health said yes: the server is up but saturated
     /// by the returning crowd. Each one doubles this tab's stagger window, so the crowd spreads
     /// itself until it fits the server's spare capacity (which no single tab can know).
@@ -253,7 +260,8 @@ impl Recovery {
             peer_coming_back_at: None,
             leader: true,
             seeking: false,
-            verify_next: false,
+            slot_at: None,
+            slot_left: None,
             crowded: 0,
             phase: Phase::Waiting {
                 next_probe_at: after_floor(start.now_ms, first_delay, not_before),
@@ -272,9 +280,10 @@ impl Recovery {
     }
 
     /// The gateway's count of open client connections, sent with the health endpoint's answers
-    /// (`X-Gateway-Doctor-Crowd` in the nginx health recipe): about how many visitors wait. With
-    /// `reloadRatePerSecond` configured, the stagger window is sized to let them all back at that
-    /// rate, before anyone meets a saturated server.
+    /// (`X-Gateway-Doctor-Crowd` in the nginx health recipe): about how many visitors wait. The
+    /// stagger window is sized to let them all back at `reloadRatePerSecond` (the operator's figure,
+    /// or a conservative default), before anyone meets a saturated server. Without the header the
+    /// crowd is unknown (0) and only the configured spread and the feedback of failed checks count.
     pub fn crowd_hint(&mut self, connections: u32) {
         self.crowd = connections;
     }
@@ -308,10 +317,18 @@ impl Recovery {
 
     /// The health endpoint said the site is back and this tab is waiting for its stagger slot to
     /// check the page (or is checking it): the visitor can already be told, with the countdown to
-    /// the slot. A failed check (a crowded server) ends it.
+    /// the slot. A failed check (a crowded server) or the health endpoint saying no again ends it.
     pub fn is_coming_back(&self, now_ms: u64) -> bool {
-        let waiting = matches!(self.phase, Phase::Waiting { .. } | Phase::Checking { .. });
-        waiting && (self.verify_next || self.peer_coming_back(now_ms).is_some())
+        self.coming_back_at(now_ms).is_some()
+    }
+
+    /// When this tab goes back: its own stagger slot, or its leading tab's (see
+    /// [`Recovery::peer_coming_back`]); `None` unless [`Recovery::is_coming_back`].
+    pub fn coming_back_at(&self, now_ms: u64) -> Option<u64> {
+        if !matches!(self.phase, Phase::Waiting { .. } | Phase::Checking { .. }) {
+            return None;
+        }
+        self.slot_at.or_else(|| self.peer_coming_back(now_ms))
     }
 
     /// When the leading tab said it goes back, while that is still fresh: a follower shows the
@@ -454,18 +471,17 @@ impl Recovery {
 
     fn stagger_slot(&mut self) -> u64 {
         // Each waiting visitor costs the recovering server two requests (the page check and the
-        // reload): a crowd of N at R per second needs about 2·N/R to come back without a rush.
-        let admission = match self.reload_rate {
-            Some(rate) if rate > 0 => u64::from(self.crowd).saturating_mul(2_000) / u64::from(rate),
-            _ => 0,
-        };
+        // reload), and the warm-up shape below peaks at 4/3 of its average: a crowd of N at R
+        // requests per second needs 2 · 4/3 · N / R to come back without a rush.
+        let admission =
+            u64::from(self.crowd).saturating_mul(8_000) / (3 * u64::from(self.reload_rate.max(1)));
         let window = self
             .reload_spread_ms
             .max(admission)
             .max(MIN_CROWDED_WINDOW_MS * u64::from(self.crowded > 0))
             .saturating_mul(1 << self.crowded.min(MAX_CROWDED))
             .min(MAX_STAGGER_WINDOW_MS);
-        self.stagger.between(0, window)
+        warm_up_slot(&mut self.stagger, window)
     }
 
     /// Probe at once when the tab becomes visible or the link returns, as a visitor coming back
@@ -489,10 +505,9 @@ impl Recovery {
                     self.phase = Phase::Stopped;
                     return Effects::default();
                 }
-                let target = if self.verify_next {
-                    ProbeTarget::Page
-                } else {
-                    self.first_target()
+                let target = match self.slot_at {
+                    Some(slot) if now_ms >= slot => ProbeTarget::Page,
+                    _ => self.first_target(),
                 };
                 self.send_probe(now_ms, target)
             }
@@ -563,28 +578,52 @@ impl Recovery {
             } => is_recovered(target, status, our_error_page),
             ProbeResult::Failed | ProbeResult::TimedOut => false,
         };
-        let verified_in_slot = target == ProbeTarget::Page && self.verify_next;
-        self.verify_next = false;
-        if verified_in_slot && !up {
-            self.crowded = self.crowded.saturating_add(1);
+        let verified_in_slot = target == ProbeTarget::Page && self.slot_at.is_some();
+        if verified_in_slot {
+            self.slot_at = None;
+            if !up {
+                self.crowded = self.crowded.saturating_add(1);
+            }
         }
-        if up {
-            return match target {
-                // Health says yes (and says it to every waiting tab in the same second, through the
-                // gateway's micro-cache). The page itself must say so too before anyone reloads;
-                // that check waits for this tab's stagger slot, so the crowd's checks and reloads
-                // reach the recovering server spread out, not at once.
-                ProbeTarget::Health => {
-                    self.verify_next = true;
-                    let slot = self.stagger_slot();
+        if target == ProbeTarget::Health {
+            match (up, self.slot_at) {
+                // Still up: keep waiting for the slot, asking health again meanwhile.
+                (true, Some(slot)) => {
+                    let delay = self.schedule.next().unwrap_or(0);
+                    let next = after_floor(now_ms, delay, self.not_before).min(slot);
+                    self.phase = Phase::Waiting {
+                        next_probe_at: next.max(self.not_before),
+                    };
+                    return self.tick(now_ms);
+                }
+                // Down again before the slot: the slot's clock stops (see `slot_left`).
+                (false, Some(slot)) => {
+                    self.slot_left = Some(slot.saturating_sub(now_ms));
+                    self.slot_at = None;
+                }
+                // Health says yes (and says it to every waiting tab in the same second, through
+                // the gateway's micro-cache). The page itself must say so too before anyone
+                // reloads; that check waits for this tab's stagger slot, so the crowd's checks and
+                // reloads reach the recovering server spread out, not at once.
+                (true, None) => {
+                    let slot = match self.slot_left.take() {
+                        Some(left) => left,
+                        None => self.stagger_slot(),
+                    };
                     let at = (now_ms + slot).max(self.not_before);
-                    self.phase = Phase::Waiting { next_probe_at: at };
+                    self.slot_at = Some(at);
+                    let delay = self.schedule.next().unwrap_or(0);
+                    self.phase = Phase::Waiting {
+                        next_probe_at: after_floor(now_ms, delay, self.not_before).min(at),
+                    };
                     let mut effects = self.tick(now_ms);
                     effects.announce_coming_back = Some(at);
-                    effects
+                    return effects;
                 }
-                ProbeTarget::Page => self.site_is_back(now_ms, !verified_in_slot),
-            };
+                (false, None) => {}
+            }
+        } else if up {
+            return self.site_is_back(now_ms, !verified_in_slot);
         }
         if let ProbeResult::Answered {
             retry_after: Some(value),
@@ -619,6 +658,22 @@ pub fn is_recovered(target: ProbeTarget, status: u16, our_error_page: bool) -> b
     match target {
         ProbeTarget::Health => (200..300).contains(&status),
         ProbeTarget::Page => (200..500).contains(&status) && !matches!(status, 408 | 425 | 429),
+    }
+}
+
+/// A moment in `0..=window` for one visitor's return, drawn so that the crowd arrives slowly at
+/// first: the density rises linearly over the first half of the window, then stays flat. A server
+/// that has just come back has cold caches, empty connection pools and often a capacity that
+/// ramps up (instances still starting); a uniform draw would hit it hardest exactly then. The
+/// rising half carries a third of the crowd, and the flat half runs at 4/3 of the uniform rate.
+pub fn warm_up_slot(rng: &mut Rng, window: u64) -> u64 {
+    let half = window / 2;
+    if rng.between(0, 2) == 0 {
+        // The inverse of the rising half's distribution function: half · √U.
+        let u = rng.between(0, 1 << 20) as f64 / (1u64 << 20) as f64;
+        (half as f64 * u.sqrt()) as u64
+    } else {
+        rng.between(half, window)
     }
 }
 

@@ -86,13 +86,17 @@ pub fn view<'a>(machine: &Recovery, now_ms: u64, texts: &'a Catalog) -> View<'a>
             texts.get(Message::CountdownSeconds),
             seconds_left(next_probe_at, now_ms),
         )),
-        (Phase::Waiting { next_probe_at }, State::ComingBack) => Some(fill_number(
-            texts.get(Message::CountdownReturn),
-            seconds_left(
-                machine.peer_coming_back(now_ms).unwrap_or(next_probe_at),
-                now_ms,
-            ),
-        )),
+        // The countdown runs to the tab's turn, through the health checks made meanwhile; at the
+        // turn itself (the page check) there is nothing left to count.
+        (_, State::ComingBack) => machine
+            .coming_back_at(now_ms)
+            .filter(|&at| at > now_ms || machine.peer_coming_back(now_ms).is_some())
+            .map(|at| {
+                fill_number(
+                    texts.get(Message::CountdownReturn),
+                    seconds_left(at, now_ms),
+                )
+            }),
         (Phase::Checking { .. }, State::Checking) => {
             Some(texts.get(Message::StatusChecking).to_string())
         }
@@ -127,6 +131,9 @@ pub fn next_redraw(machine: &Recovery, now_ms: u64) -> Option<u64> {
         } else {
             at + PEER_WORD_GRACE_MS + 1
         });
+    }
+    if let Some(at) = machine.coming_back_at(now_ms).filter(|&at| at > now_ms) {
+        return Some(at - (seconds_left(at, now_ms) - 1) * 1000);
     }
     match machine.phase() {
         Phase::Waiting { next_probe_at } if !machine.is_paused() && next_probe_at > now_ms => {
