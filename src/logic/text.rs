@@ -32,6 +32,23 @@ pub fn fill_number(template: &str, n: u64) -> String {
     out
 }
 
+/// A decimal count as `u32::from_str` reads it (an optional `+`, digits only, no overflow), with
+/// surrounding blanks allowed, for header values; without `str::parse`'s error paths.
+pub fn parse_count(value: &str) -> Option<u32> {
+    let trimmed = value.trim();
+    let digits = trimmed.strip_prefix('+').unwrap_or(trimmed);
+    if digits.is_empty() {
+        return None;
+    }
+    digits.bytes().try_fold(0u32, |n, b| {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        n.checked_mul(10)?.checked_add(u32::from(digit))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -45,5 +62,26 @@ mod tests {
         }
         assert_eq!(fill_number("Next check in {} s", 12), "Next check in 12 s");
         assert_eq!(fill_number("no slot", 3), "no slot");
+    }
+
+    #[test]
+    fn counts_read_like_from_str() {
+        for raw in [
+            "0",
+            "42",
+            " 42 ",
+            "+7",
+            "+",
+            "",
+            " ",
+            "-1",
+            "4x",
+            "4294967295",
+            "4294967296",
+            "007",
+            "1 2",
+        ] {
+            assert_eq!(parse_count(raw), raw.trim().parse::<u32>().ok(), "{raw:?}");
+        }
     }
 }

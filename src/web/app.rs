@@ -270,9 +270,10 @@ fn carry_out(app: &Shared, effects: Effects) {
         let signal = controller.signal();
         a.in_flight = Some(controller);
         let app = app.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            let started = now_ms();
-            let answer = probe::send(&url, p.target == ProbeTarget::Page, &signal).await;
+        let started = now_ms();
+        let read_body = p.target == ProbeTarget::Page;
+        let aborted = signal.clone();
+        let landed = move |answer: Answer| {
             let elapsed_ms = now_ms().saturating_sub(started).min(u32::MAX as u64) as u32;
             if let (true, Answer::Http { crowd: Some(c), .. }) = (health, &answer) {
                 app.borrow_mut().machine.crowd_hint(*c);
@@ -288,7 +289,7 @@ fn carry_out(app: &Shared, effects: Effects) {
                     retry_after: retry_after.as_deref(),
                     our_error_page: *our_error_page,
                 },
-                Answer::Failed if signal.aborted() => ProbeResult::TimedOut,
+                Answer::Failed if aborted.aborted() => ProbeResult::TimedOut,
                 Answer::Failed => ProbeResult::Failed,
             };
             let diagnoser = {
@@ -300,10 +301,11 @@ fn carry_out(app: &Shared, effects: Effects) {
             if let Some(d) = diagnoser {
                 d.observe(
                     health,
-                    diagnosis::outcome(&answer, signal.aborted(), elapsed_ms),
+                    diagnosis::outcome(&answer, aborted.aborted(), elapsed_ms),
                 );
             }
-        });
+        };
+        probe::send(&url, read_body, &signal, Box::new(landed));
     }
     let window = a.window.clone();
     let page_url = a.page_url.clone();

@@ -16,12 +16,12 @@ use std::rc::Rc;
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{Document, Element, VisibilityState};
 
 use super::dom::{element, warn};
 use super::gather::{self, CspWatch, Targets};
 use super::page::PageInfo;
+use super::promise::{after_queued_tasks, when_settled};
 use crate::logic::catalog::Catalog;
 use crate::logic::config::{is_same_origin_path, Config};
 use crate::logic::environment::Environment;
@@ -184,32 +184,28 @@ fn run(d: &Rc<Diagnoser>) {
     }
     d.set_running(true);
     d.round_started.set(gather::now_ms());
-    let d = d.clone();
-    spawn_local(async move {
-        let targets = Targets {
-            self_check: d.self_check,
-            ..Targets::default()
-        };
-        gather::round(&d.config, &d.evidence, targets).await;
-        if d.round.get() != round {
+    let targets = Targets {
+        self_check: d.self_check,
+        ..Targets::default()
+    };
+    let landed = d.clone();
+    let round_done = move |_sent: u32| {
+        if landed.round.get() != round {
             return;
         }
         // Content-Security-Policy violations are reported as tasks: let them arrive first.
-        let tick = Promise::new(&mut |resolve, _| {
-            if let Some(w) = web_sys::window() {
-                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
-            }
-        });
-        let _ = JsFuture::from(tick).await;
-        let timed_out = d.evidence.borrow().round_timed_out();
-        d.timed_out_rounds.set(if timed_out {
-            d.timed_out_rounds.get().saturating_add(1)
-        } else {
-            0
-        });
-        d.set_running(false);
-        d.show();
-    });
+        after_queued_tasks(Box::new(move || {
+            let timed_out = landed.evidence.borrow().round_timed_out();
+            landed.timed_out_rounds.set(if timed_out {
+                landed.timed_out_rounds.get().saturating_add(1)
+            } else {
+                0
+            });
+            landed.set_running(false);
+            landed.show();
+        }));
+    };
+    gather::round(&d.config, &d.evidence, targets, Box::new(round_done));
 }
 
 /// Only links that the logic's own checks accept become `href`s; anything else stays text.
@@ -513,12 +509,13 @@ impl Diagnoser {
             return;
         };
         let d = self.clone();
-        spawn_local(async move {
-            match JsFuture::from(promise).await {
+        when_settled(
+            &promise,
+            Box::new(move |written| match written {
                 Ok(_) => d.copied(),
                 Err(_) => d.show_report(&report),
-            }
-        });
+            }),
+        );
     }
 
     fn copied(&self) {

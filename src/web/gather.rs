@@ -18,16 +18,15 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use gloo_net::http::Request;
 use js_sys::{Array, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
-use web_sys::{AbortController, AbortSignal, RequestCache, RequestCredentials};
+use web_sys::{AbortController, AbortSignal, RequestCredentials, RequestMode, RequestRedirect};
 
 use super::dom::warn;
 use super::js_value::to_json;
-use super::probe;
+use super::probe::{self, Options};
+use super::promise::{after_queued_tasks, when_settled};
 use crate::logic::config::{config_from_json, is_same_origin_path, Config, StatusPageConfig};
 use crate::logic::environment::Environment;
 use crate::logic::evidence::{Evidence, HttpAnswer, ProbeOutcome, Visit, GATEWAY_SELF_CHECK_PATH};
@@ -89,6 +88,7 @@ enum Slot {
     Page,
     Gateway,
     Health,
+    StatusPage,
     Alternate(usize),
     ThirdParty,
 }
@@ -105,85 +105,123 @@ fn store(evidence: &RefCell<Evidence>, slot: Slot, outcome: ProbeOutcome) {
             }
         }
         Slot::ThirdParty => e.third_party = outcome,
+        // `status_page` stores the outcome together with the report.
+        Slot::StatusPage => {}
     }
 }
 
-/// Sends one round and resolves when every probe has landed or the deadline aborted it. Returns
-/// how many requests were sent.
-pub async fn round(config: &Config, evidence: &Rc<RefCell<Evidence>>, targets: Targets) -> u32 {
-    let Some(window) = web_sys::window() else {
-        return 0;
-    };
-    let Ok(controller) = AbortController::new() else {
-        return 0;
-    };
-    let signal = controller.signal();
-    let promises = Array::new();
-    let same_origin = |slot: Slot, url: String, read_body: bool| {
-        let (signal, evidence) = (signal.clone(), evidence.clone());
-        future_to_promise(async move {
-            let started = now_ms();
-            let answer = probe::send(&url, read_body, &signal).await;
-            let o = outcome(&answer, signal.aborted(), elapsed_since(started));
-            store(&evidence, slot, o);
-            Ok(JsValue::UNDEFINED)
-        })
-    };
-    if let Some(page) = targets.page {
-        promises.push(&same_origin(Slot::Page, page, true));
-    }
-    if targets.self_check {
-        promises.push(&same_origin(
-            Slot::Gateway,
-            GATEWAY_SELF_CHECK_PATH.to_owned(),
-            false,
-        ));
-    }
-    if let Some(health) = targets.health {
-        promises.push(&same_origin(Slot::Health, health, false));
-    }
-    if let Some(status) = &config.status_page {
-        promises.push(&future_to_promise(status_page(
-            status.clone(),
-            signal.clone(),
-            evidence.clone(),
-        )));
-    }
-    let reach = |slot: Slot, url: String| {
-        let (signal, evidence) = (signal.clone(), evidence.clone());
-        future_to_promise(async move {
-            let o = probe::reach(&url, &signal).await;
-            store(&evidence, slot, o);
-            Ok(JsValue::UNDEFINED)
-        })
-    };
-    for (i, alternate) in config.alternates.iter().enumerate() {
-        let slot = Slot::Alternate(i);
-        if is_same_origin_path(&alternate.url) {
-            promises.push(&same_origin(slot, alternate.url.clone(), false));
-        } else {
-            promises.push(&reach(slot, alternate.url.clone()));
+/// Counts the probes of a round still in flight; the last one to land calls the round's `done`.
+struct Pending {
+    left: Cell<u32>,
+    done: Cell<Option<Box<dyn FnOnce()>>>,
+}
+
+impl Pending {
+    fn landed(&self) {
+        let left = self.left.get().saturating_sub(1);
+        self.left.set(left);
+        if left == 0 {
+            if let Some(done) = self.done.take() {
+                done();
+            }
         }
     }
-    if let Some(url) = &config.third_party {
-        promises.push(&reach(Slot::ThirdParty, url.clone()));
+}
+
+/// Sends one round; `done` gets how many requests were sent once every probe has landed or the
+/// deadline aborted it.
+pub fn round(
+    config: &Config,
+    evidence: &Rc<RefCell<Evidence>>,
+    targets: Targets,
+    done: Box<dyn FnOnce(u32)>,
+) {
+    let (Some(window), Ok(controller)) = (web_sys::window(), AbortController::new()) else {
+        return done(0);
+    };
+    let signal = controller.signal();
+    // Each probe below is `(slot, url, how)`; sent once the count is known.
+    enum How {
+        SameOrigin { read_body: bool },
+        Reach,
+        StatusPage(StatusPageConfig),
     }
-    let sent = promises.length();
+    let mut probes: Vec<(Slot, String, How)> = Vec::new();
+    if let Some(page) = targets.page {
+        probes.push((Slot::Page, page, How::SameOrigin { read_body: true }));
+    }
+    if targets.self_check {
+        let url = GATEWAY_SELF_CHECK_PATH.to_owned();
+        probes.push((Slot::Gateway, url, How::SameOrigin { read_body: false }));
+    }
+    if let Some(health) = targets.health {
+        probes.push((Slot::Health, health, How::SameOrigin { read_body: false }));
+    }
+    if let Some(status) = &config.status_page {
+        probes.push((
+            Slot::StatusPage,
+            String::new(),
+            How::StatusPage(status.clone()),
+        ));
+    }
+    for (i, alternate) in config.alternates.iter().enumerate() {
+        let how = if is_same_origin_path(&alternate.url) {
+            How::SameOrigin { read_body: false }
+        } else {
+            How::Reach
+        };
+        probes.push((Slot::Alternate(i), alternate.url.clone(), how));
+    }
+    if let Some(url) = &config.third_party {
+        probes.push((Slot::ThirdParty, url.clone(), How::Reach));
+    }
+    let sent = probes.len() as u32;
+    // One more than the probes: released below, after every probe is under way.
+    let pending = Rc::new(Pending {
+        left: Cell::new(sent + 1),
+        done: Cell::new(Some(Box::new(move || done(sent)))),
+    });
+    for (slot, url, how) in probes {
+        let (into, pending) = (evidence.clone(), pending.clone());
+        let landed = move |outcome: ProbeOutcome| {
+            store(&into, slot, outcome);
+            pending.landed();
+        };
+        match how {
+            How::SameOrigin { read_body } => {
+                let started = now_ms();
+                let aborted = signal.clone();
+                probe::send(
+                    &url,
+                    read_body,
+                    &signal,
+                    Box::new(move |answer| {
+                        landed(outcome(&answer, aborted.aborted(), elapsed_since(started)))
+                    }),
+                );
+            }
+            How::Reach => probe::reach(&url, &signal, Box::new(landed)),
+            How::StatusPage(status) => status_page(status, &signal, evidence.clone(), landed),
+        }
+    }
     // Aborting a finished round is harmless, so the timer is never cleared.
     let abort = Closure::once_into_js(move || controller.abort());
     let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
         abort.unchecked_ref(),
         round_timeout_ms(config) as i32,
     );
-    let _ = JsFuture::from(Promise::all(&promises)).await;
-    sent
+    // A round without probes is done after the tasks already queued, like one whose probes
+    // all failed at once.
+    after_queued_tasks(Box::new(move || pending.landed()));
 }
 
-async fn status_page(
+/// Fetches the status page and reads its JSON into the evidence; `landed` gets the outcome.
+fn status_page(
     status: StatusPageConfig,
-    signal: AbortSignal,
+    signal: &AbortSignal,
     evidence: Rc<RefCell<Evidence>>,
-) -> Result<JsValue, JsValue> {
+    landed: impl FnOnce(ProbeOutcome) + 'static,
+) {
     let started = now_ms();
     // Same origin: the site's cookies are fine. Elsewhere: none (privacy), and CORS is required
     // anyway to read the JSON.
@@ -192,55 +230,62 @@ async fn status_page(
     } else {
         RequestCredentials::Omit
     };
-    let response = Request::get(&status.url)
-        .cache(RequestCache::NoStore)
-        .credentials(credentials)
-        .abort_signal(Some(&signal))
-        .send()
-        .await;
-    let (outcome, report) = match response {
-        Ok(response) => {
-            let code = response.status();
-            let outcome = ProbeOutcome::status(code, elapsed_since(started));
-            let mut report = None;
-            if (200..300).contains(&code) {
-                let raw: web_sys::Response = response.into();
-                let json = match raw.json() {
-                    Ok(promise) => JsFuture::from(promise).await.ok(),
-                    Err(_) => None,
-                };
-                match json {
-                    Some(json) => {
-                        let (parsed, warnings) =
-                            parse_status_report(&to_json(&json), status.format);
-                        for w in &warnings {
-                            warn(&w.message());
-                        }
-                        report = Some(parsed);
-                    }
-                    None => warn("gateway-doctor: the status page did not answer JSON"),
-                }
-            }
-            (outcome, report)
-        }
-        Err(_) if signal.aborted() => (
-            ProbeOutcome::TimedOut {
-                elapsed_ms: elapsed_since(started),
-            },
-            None,
-        ),
-        Err(_) => (
-            ProbeOutcome::NoAnswer {
-                elapsed_ms: elapsed_since(started),
-            },
-            None,
-        ),
+    let options = Options {
+        mode: RequestMode::Cors,
+        credentials,
+        redirect: RequestRedirect::Follow,
+        no_referrer: false,
     };
-    let mut e = evidence.borrow_mut();
-    e.status_page.outcome = outcome;
-    e.status_page.report = report;
-    Ok(JsValue::UNDEFINED)
+    let aborted = signal.clone();
+    let finish = move |outcome: ProbeOutcome, json: Option<JsValue>| {
+        let report = json.map(|json| {
+            let (parsed, warnings) = parse_status_report(&to_json(&json), status.format);
+            for w in &warnings {
+                warn(&w.message());
+            }
+            parsed
+        });
+        {
+            let mut e = evidence.borrow_mut();
+            e.status_page.outcome = outcome;
+            e.status_page.report = report;
+        }
+        landed(outcome);
+    };
+    when_settled(
+        &probe::fetch(&status.url, options, signal),
+        Box::new(move |response| {
+            let elapsed_ms = elapsed_since(started);
+            let response: web_sys::Response = match response {
+                Ok(response) => response.unchecked_into(),
+                Err(_) if aborted.aborted() => {
+                    return finish(ProbeOutcome::TimedOut { elapsed_ms }, None)
+                }
+                Err(_) => return finish(ProbeOutcome::NoAnswer { elapsed_ms }, None),
+            };
+            let code = response.status();
+            let outcome = ProbeOutcome::status(code, elapsed_ms);
+            if !(200..300).contains(&code) {
+                return finish(outcome, None);
+            }
+            let Ok(json) = response.json() else {
+                warn(NOT_JSON);
+                return finish(outcome, None);
+            };
+            when_settled(
+                &json,
+                Box::new(move |json| {
+                    if json.is_err() {
+                        warn(NOT_JSON);
+                    }
+                    finish(outcome, json.ok())
+                }),
+            );
+        }),
+    );
 }
+
+const NOT_JSON: &str = "gateway-doctor: the status page did not answer JSON";
 
 // ---------------------------------------------------------------------------------------------
 // Content-Security-Policy
@@ -523,49 +568,66 @@ fn result_object(
 /// defaults, as with `mount`.
 #[cfg(feature = "api")]
 #[wasm_bindgen]
-pub async fn diagnose(config: JsValue) -> Result<JsValue, JsValue> {
+pub fn diagnose(config: JsValue) -> Promise {
     let (config, warnings) = config_from_json(&to_json(&config));
     for warning in &warnings {
         warn(&warning.message());
     }
-    let window = web_sys::window().ok_or("gateway-doctor: no window")?;
+    let Some(window) = web_sys::window() else {
+        return Promise::reject(&JsValue::from_str("gateway-doctor: no window"));
+    };
     let online = window.navigator().on_line();
     let evidence = Rc::new(RefCell::new(Evidence::for_config(&config, online)));
-    let csp = CspWatch::start()?;
-    let mut sent = 0;
-    if online {
-        let mut page = window.location().href()?;
-        if let Some(hash) = page.find('#') {
-            page.truncate(hash);
+    let csp = match CspWatch::start() {
+        Ok(csp) => csp,
+        Err(e) => return Promise::reject(&e),
+    };
+    let page = match window.location().href() {
+        Ok(mut page) => {
+            if let Some(hash) = page.find('#') {
+                page.truncate(hash);
+            }
+            page
+        }
+        Err(e) => return Promise::reject(&e),
+    };
+    let config = Rc::new(config);
+    Promise::new(&mut |resolve, _reject| {
+        let (settings, gathered, csp) = (config.clone(), evidence.clone(), csp.clone());
+        let decided = move |sent: u32| {
+            let config = settings;
+            if online {
+                csp.apply(&config, &mut gathered.borrow_mut(), &Cell::new(0));
+            }
+            let e = gathered.borrow().clone();
+            let d = decide(&e);
+            let environment = environment();
+            let request_id = meta("request-id");
+            let visit = Visit::new(&host(), Some(&request_id));
+            let time = utc_now();
+            let report = diagnostic_report(
+                &d,
+                &e,
+                &environment,
+                &visit,
+                ReportContext {
+                    utc_time: &time,
+                    checks_sent: sent,
+                },
+            );
+            let result = result_object(&config, &d, &e, &environment, &visit, report);
+            let _ = resolve.call1(&JsValue::UNDEFINED, &result);
+        };
+        if !online {
+            return decided(0);
         }
         let targets = Targets {
             self_check: true,
-            page: Some(page),
+            page: Some(page.clone()),
             health: config.health_url.clone(),
         };
-        sent = round(&config, &evidence, targets).await;
         // Violation events are queued as tasks: let them arrive before deciding.
-        let tick = Promise::new(&mut |resolve, _| {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
-        });
-        let _ = JsFuture::from(tick).await;
-        csp.apply(&config, &mut evidence.borrow_mut(), &Cell::new(0));
-    }
-    let e = evidence.borrow().clone();
-    let d = decide(&e);
-    let environment = environment();
-    let request_id = meta("request-id");
-    let visit = Visit::new(&host(), Some(&request_id));
-    let time = utc_now();
-    let report = diagnostic_report(
-        &d,
-        &e,
-        &environment,
-        &visit,
-        ReportContext {
-            utc_time: &time,
-            checks_sent: sent,
-        },
-    );
-    Ok(result_object(&config, &d, &e, &environment, &visit, report).into())
+        let after_violations = move |sent: u32| after_queued_tasks(Box::new(move || decided(sent)));
+        round(&config, &evidence, targets, Box::new(after_violations));
+    })
 }

@@ -10,6 +10,7 @@ mod dom;
 mod gather;
 mod js_value;
 mod probe;
+mod promise;
 #[cfg(feature = "snippet")]
 mod status;
 mod tabs;
