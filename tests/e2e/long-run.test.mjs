@@ -194,7 +194,11 @@ describe('1,000 retry cycles in Chromium', { timeout: 240_000 }, () => {
       `wasm ${m.wasmMemory.join('+')} B, JS heap ${m.jsHeap} B`;
     const report = `\ncycle ${FIRST_MEASUREMENT}: ${summary(first)}\ncycle ${CYCLES}: ${summary(last)}\n(${seconds} s)`;
     assert.ok(last.answers >= CYCLES, report);
-    assert.equal(await state(), 'waiting', `still checking after ${CYCLES} cycles${report}`);
+    // Still waiting for the site, not stopped or failed. On a busy machine a check was once still
+    // in flight here, after the heap measurement: let it be answered first.
+    const settle = Date.now() + 10_000;
+    while ((await state()) === 'checking' && Date.now() < settle) await sleep(10);
+    assert.equal(await state(), 'waiting', `not waiting after ${CYCLES} cycles${report}`);
     assert.equal(last.listeners, first.listeners, `event listeners${report}`);
     // The widget's one timer, plus a diagnosis round's timeout in the 4 s after a round (rounds
     // run once a minute of page time while waiting).
