@@ -21,6 +21,8 @@ pub struct Row {
     pub reload_p99_s: Option<f64>,
     pub reload_max_s: Option<f64>,
     pub visible_reload_p99_s: Option<f64>,
+    /// Tabs hidden at recovery, counted from when their visitor shows them (see `RunResult`).
+    pub hidden_shown_p99_s: Option<f64>,
     pub rejected_pct: f64,
     pub before_retry_after: u64,
     pub before_retry_after_on_peer_word: u64,
@@ -47,6 +49,7 @@ impl Row {
             reload_p99_s: percentile_s(&reload, 99),
             reload_max_s: percentile_s(&reload, 100),
             visible_reload_p99_s: percentile_s(&sorted(&run.visible_reload_delays_ms), 99),
+            hidden_shown_p99_s: percentile_s(&sorted(&run.hidden_shown_to_reload_ms), 99),
             rejected_pct: if run.reloads_after_recovery == 0 {
                 0.0
             } else {
@@ -177,9 +180,11 @@ pub fn verdicts(rows: &[Row]) -> Vec<Verdict> {
             ),
             r.reload_p99_s.is_some_and(|s| s <= r.reload_p99_target_s),
             format!(
-                "p99 {} s; {} s for the tabs visible at recovery",
+                "p99 {} s; {} s for the tabs visible at recovery; tabs hidden at recovery: {} s \
+                 after their visitor shows them",
                 seconds(r.reload_p99_s),
-                seconds(r.visible_reload_p99_s)
+                seconds(r.visible_reload_p99_s),
+                seconds(r.hidden_shown_p99_s)
             ),
         );
         judge(
@@ -277,6 +282,7 @@ mod tests {
             after_recovery_total: 5,
             reload_delays_ms: vec![Some(1_500), None],
             visible_reload_delays_ms: vec![],
+            hidden_shown_to_reload_ms: vec![],
             noticed_delays_ms: vec![],
             reloads_after_recovery: 4,
             reloads_rejected_after_recovery: 1,

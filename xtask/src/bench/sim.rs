@@ -75,6 +75,9 @@ pub struct RunResult {
     pub reload_delays_ms: Vec<Option<u64>>,
     /// The same for the tabs visible at recovery only.
     pub visible_reload_delays_ms: Vec<Option<u64>>,
+    /// Tabs hidden at recovery: from the later of recovery and the moment their visitor shows the
+    /// tab again, to the page loaded. What such a visitor actually waits.
+    pub hidden_shown_to_reload_ms: Vec<Option<u64>>,
     /// Tabs visible at recovery: recovery → the tab knows the site is back (ours: its machine reaches
     /// the recovered state, by its own verification or a peer's word; a baseline: a reload succeeds).
     pub noticed_delays_ms: Vec<Option<u64>>,
@@ -638,6 +641,16 @@ impl Sim<'_> {
                 .collect(),
             visible_reload_delays_ms: visible_at_recovery()
                 .map(|t| since_recovery(t.reloaded_at))
+                .collect(),
+            hidden_shown_to_reload_ms: self
+                .tabs
+                .iter()
+                .zip(&population.tabs)
+                .filter_map(|(t, plan)| {
+                    let (_, show_at) = plan.hidden?;
+                    let from = show_at.max(self.recovery_at);
+                    Some(t.reloaded_at.map(|at| at.saturating_sub(from)))
+                })
                 .collect(),
             noticed_delays_ms: visible_at_recovery()
                 .map(|t| since_recovery(t.noticed_at))
