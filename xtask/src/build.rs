@@ -29,6 +29,12 @@ pub fn build(tools: &Tools) -> Result<Built> {
         wasm_pack(&cfg, target, &out_dir)?;
         let wasm = out_dir.join(cfg.wasm_file());
         wasm_opt(&tools.wasm_opt, &cfg.wasm_opt.flags, &wasm)?;
+        // The `web` glue hands its imports over as one object, so their names are ours to choose
+        // (xtask/src/imports.rs); other glue styles import the module by its file name.
+        if target.name == "web" {
+            let module = format!("./{}_bg.js", cfg.build.out_name);
+            crate::imports::shorten(&wasm, &out_dir.join(cfg.js_file()), &module)?;
+        }
         patch_package_json(&cfg, &out_dir.join("package.json"))?;
     }
     let site_dir = assemble_site(&cfg)?;

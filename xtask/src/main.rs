@@ -8,6 +8,7 @@ mod config;
 mod demo;
 mod dist;
 mod fuzz;
+mod imports;
 mod loadtest;
 mod locales;
 mod minify;
