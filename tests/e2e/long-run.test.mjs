@@ -40,6 +40,7 @@ import {
   siteWithConfig,
   startNginx,
   stopNginx,
+  useSmallTimerIds,
   widgetMounted,
 } from './lib/harness.mjs';
 
@@ -84,33 +85,7 @@ describe('1,000 retry cycles in Chromium', { timeout: 240_000 }, () => {
       if (r.url() === url && !r.request().isNavigationRequest()) answers += 1;
     });
     await page.clock.install();
-    await context.addInitScript(() => {
-      const set = window.setTimeout;
-      const clear = window.clearTimeout;
-      const setRepeating = window.setInterval;
-      const pending = new Map();
-      let next = 1;
-      window.__gdPendingTimers = pending;
-      window.setTimeout = function (fn, ms, ...args) {
-        const id = next++;
-        const run = function (...a) {
-          pending.delete(id);
-          return typeof fn === 'function' ? fn.apply(this, a) : undefined;
-        };
-        pending.set(id, set.call(window, run, ms, ...args));
-        return id;
-      };
-      window.setInterval = function (fn, ms, ...args) {
-        const id = next++;
-        pending.set(id, setRepeating.call(window, fn, ms, ...args));
-        return id;
-      };
-      window.clearTimeout = window.clearInterval = function (id) {
-        const real = pending.get(id);
-        pending.delete(id);
-        if (real !== undefined) clear.call(window, real);
-      };
-    });
+    await useSmallTimerIds(context);
 
     const cdp = await context.newCDPSession(page);
     await cdp.send('Performance.enable');

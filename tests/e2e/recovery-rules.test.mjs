@@ -5,10 +5,13 @@
 // - our own error page served with 200 (a CDN that cached it) never causes a reload;
 // - 503 + Retry-After: 5 means no request at all for 5 s, from the page's response on;
 // - with `healthUrl`, the waiting page polls the micro-cached health endpoint, then verifies the page
-//   once and reloads.
+//   once and reloads;
+// - a visitor waiting for their turn keeps their place when the site goes down again: no check of
+//   the page while it is down, and the countdown resumes where it stopped.
 //
 // Widget defaults that the timings below rely on (src/logic/config.rs): first check within 1 s, then
-// jittered delays capped at 4 s, probe timeout 8 s, reloads spread over up to 2 s.
+// jittered delays capped at 3 s with `healthUrl` (10 s without), probe timeout 8 s, reloads spread
+// over up to 2 s.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,6 +27,7 @@ import {
   stopNginx,
   stopUpstream,
   upstreamStats,
+  useSmallTimerIds,
   widgetMounted,
 } from './lib/harness.mjs';
 
@@ -422,6 +426,115 @@ describe('recovery rules in Chromium', { timeout: 180_000, concurrency: true }, 
           `health answers ${healthAnswers.map((a) => `${a.status}/${a.headers['x-cache-status']}`).join(' ')}; ` +
             `reloaded ${afterUp.at(-1).at - upAt} ms after the application came up; it received ${JSON.stringify(stats.by_request)}`,
         );
+        assert.deepEqual(b.consoleErrors, []);
+      });
+    });
+  });
+  describe('a turn is kept while the site is down again', () => {
+    const f = fixture();
+    let upstreamPort;
+    const PAGE = '/basket';
+
+    before(async () => {
+      upstreamPort = await freePort();
+      // A two-minute window, so the turn is far enough away to take the site down before it.
+      const site = await siteWithConfig({ healthUrl: '/_gateway-doctor/health', reloadSpreadMs: 120_000 });
+      f.dirs.push(site);
+      f.nginx = await startNginx({ upstreamPort, siteDir: site });
+    });
+    after(() => f.cleanup());
+
+    // Page time runs on Playwright's fake clock (checks are real requests to real nginx, answered in
+    // real time), and Math.random is fixed: the visitor's turn is the same on every run.
+    test('no page check while down, then the countdown resumes where it stopped', { timeout: 90_000 }, async (t) => {
+      await f.withLogs(async () => {
+        const b = await f.open();
+        const { page, context } = b;
+        await page.clock.install({ time: new Date('2026-06-01T12:00:00Z') });
+        await page.clock.pauseAt(new Date('2026-06-01T12:00:01Z'));
+        await useSmallTimerIds(context);
+        await context.addInitScript(() => {
+          Math.random = () => 0.8125;
+        });
+        const url = f.nginx.origin + PAGE;
+        const requests = recordOriginRequests(page, f.nginx.origin);
+        const healthAnswers = [];
+        page.on('response', (r) => {
+          if (new URL(r.url()).pathname === '/_gateway-doctor/health') healthAnswers.push(r.status());
+        });
+        // The page may be navigating away (the reload at the turn): that reads as 'gone'.
+        const state = () =>
+          page
+            .evaluate(() => document.getElementById('gateway-doctor')?.dataset.state ?? 'gone')
+            .catch(() => 'gone');
+        const countdown = async () => {
+          const text = await page.textContent('#gateway-doctor [data-gd="countdown"]');
+          return Number(/(\d+)/.exec(text ?? '')?.[1]);
+        };
+        const pageChecks = () => requests.filter((r) => !r.health && !r.navigation);
+        // Page time moves in steps of `ms`; after each, real time for the check it fired to be answered.
+        const advanceUntil = async (want, label, ms = 500, maxSteps = 200) => {
+          for (let i = 0; i < maxSteps; i++) {
+            if (await want()) return;
+            const before = healthAnswers.length;
+            await page.clock.runFor(ms);
+            const deadline = Date.now() + 3_000;
+            while ((await state()) === 'checking' && Date.now() < deadline) await sleep(10);
+            if (healthAnswers.length === before) await sleep(20);
+          }
+          assert.fail(`${label}: not reached; states ${await state()}, health ${healthAnswers.join(' ')}`);
+        };
+
+        const res = await page.goto(url, { waitUntil: 'load', timeout: 15_000 });
+        assert.equal(res.status(), 502);
+        await widgetMounted(page);
+        await advanceUntil(async () => healthAnswers.length >= 2, 'two health checks while down');
+
+        // Up: the visitor is told, with a countdown to their turn.
+        let upstream = await f.upstream('up', { port: upstreamPort });
+        await advanceUntil(async () => (await state()) === 'coming-back', 'coming back');
+        const first = await countdown();
+        assert.ok(first >= 20, `the fixed randomness draws a turn ${first} s away; pick another constant`);
+
+        // Down again before the turn. nginx's cache keeps the last "up" for `proxy_cache_valid 1s`,
+        // counted in whole seconds: up to 2 s of real time. Page time waits for it.
+        await stopUpstream(upstream);
+        await sleep(2_200);
+        const downAt = Date.now();
+        await advanceUntil(async () => (await state()) === 'waiting', 'waiting again');
+        // Longer than the whole turn in page time: with a running clock the page would be checked.
+        for (let i = 0; i < 2 * first; i++) {
+          await page.clock.runFor(1_000);
+          await sleep(10);
+        }
+        assert.equal((await state()) === 'coming-back', false, 'no countdown while the site is down');
+        assert.deepEqual(pageChecks(), [], 'no check of the page while health says no');
+        assert.ok(healthAnswers.slice(-3).every((s) => s === 503), `health said no: ${healthAnswers.join(' ')}`);
+
+        // Up again: the same place in the queue, minus what had already run (at most one health
+        // check's interval, 3 s of page time).
+        upstream = await f.upstream('up', { port: upstreamPort });
+        await advanceUntil(async () => (await state()) === 'coming-back', 'coming back again');
+        const resumed = await countdown();
+        assert.ok(
+          resumed <= first && resumed >= first - 4,
+          `countdown ${first} s, resumed at ${resumed} s (a new draw would be anywhere in 0-120 s)`,
+        );
+        assert.deepEqual(pageChecks(), [], 'still no check of the page before the turn');
+
+        // The turn comes: one check of the page, then the reload into the application.
+        const reloaded = page.waitForResponse(
+          (r) => r.request().isNavigationRequest() && r.url() === url && r.status() === 200,
+          { timeout: 30_000 },
+        );
+        for (let i = 0; i < resumed + 10 && pageChecks().length === 0; i++) {
+          await page.clock.runFor(1_000);
+          await sleep(20);
+        }
+        await reloaded;
+        assert.equal(pageChecks().length, 1, JSON.stringify(requests.filter((r) => r.at >= downAt)));
+        await stopUpstream(upstream);
+        t.diagnostic(`turn ${first} s away; resumed at ${resumed} s; health answers ${healthAnswers.join(' ')}`);
         assert.deepEqual(b.consoleErrors, []);
       });
     });

@@ -444,3 +444,39 @@ export async function widgetMounted(page) {
     { timeout: 10_000 },
   );
 }
+
+/**
+ * For tests on Playwright's fake clock (`page.clock`): its timers hand out ids from 10^12, which do
+ * not fit the 32-bit `long` a browser's setTimeout returns (and web-sys stores), so clearTimeout
+ * would be given a truncated id. This layer, installed before any page script, maps them to small
+ * ids as a browser's are, and keeps the pending ones in `window.__gdPendingTimers`.
+ */
+export async function useSmallTimerIds(context) {
+  await context.addInitScript(() => {
+    const set = window.setTimeout;
+    const clear = window.clearTimeout;
+    const setRepeating = window.setInterval;
+    const pending = new Map();
+    let next = 1;
+    window.__gdPendingTimers = pending;
+    window.setTimeout = function (fn, ms, ...args) {
+      const id = next++;
+      const run = function (...a) {
+        pending.delete(id);
+        return typeof fn === 'function' ? fn.apply(this, a) : undefined;
+      };
+      pending.set(id, set.call(window, run, ms, ...args));
+      return id;
+    };
+    window.setInterval = function (fn, ms, ...args) {
+      const id = next++;
+      pending.set(id, setRepeating.call(window, fn, ms, ...args));
+      return id;
+    };
+    window.clearTimeout = window.clearInterval = function (id) {
+      const real = pending.get(id);
+      pending.delete(id);
+      if (real !== undefined) clear.call(window, real);
+    };
+  });
+}
