@@ -560,6 +560,63 @@ fn health_up_waits_for_the_stagger_slot_before_verifying_the_page() {
 }
 
 #[test]
+fn a_visitor_who_will_not_wait_for_their_turn_can_go_now() {
+    let texts = english();
+    let coming_back = |seed| {
+        let mut m = Recovery::new(
+            &config(r#"{"healthUrl": "/h", "reloadSpreadMs": 60000}"#),
+            Start {
+                seed,
+                ..start(OriginalMethod::Safe, None)
+            },
+        );
+        let due = m.next_deadline().unwrap();
+        let health = m.handle(due, Event::Tick).probe.unwrap();
+        let _ = m.handle(
+            due,
+            Event::ProbeFinished {
+                id: health.id,
+                result: UP,
+            },
+        );
+        (m, due)
+    };
+    let (mut m, due) = coming_back(7);
+    let slot = m.coming_back_at(due).unwrap();
+    assert!(slot > due + 3_000, "seed 7: a turn worth skipping");
+    let v = view(&m, due, &texts);
+    assert_eq!(v.state, State::ComingBack);
+    assert_eq!(
+        (v.button_label, v.button_enabled),
+        (texts.get(Message::ReloadNow), true)
+    );
+    // "Reload page": the page is checked now, and the reload follows its answer.
+    let e = m.handle(due + 100, Event::ButtonPressed);
+    let check = e.probe.unwrap();
+    assert_eq!(check.target, ProbeTarget::Page);
+    let e = m.handle(
+        due + 150,
+        Event::ProbeFinished {
+            id: check.id,
+            result: UP,
+        },
+    );
+    assert!(e.reload);
+
+    // Pressed while a health check of the countdown is in flight: that one is dropped.
+    let (mut m, due) = coming_back(7);
+    let at = m.next_deadline().unwrap();
+    let health = m.handle(at, Event::Tick).probe.unwrap();
+    assert_eq!(health.target, ProbeTarget::Health);
+    let e = m.handle(at + 10, Event::ButtonPressed);
+    assert!(e.cancel_probe);
+    assert_eq!(e.probe.unwrap().target, ProbeTarget::Page);
+    // A second press while the page is being checked changes nothing.
+    assert_eq!(m.handle(at + 20, Event::ButtonPressed), Effects::default());
+    assert!(due < at);
+}
+
+#[test]
 fn the_slot_waits_while_the_site_is_down_again() {
     // The site flaps: up, then down again before this tab's turn, then up for good.
     let mut m = Recovery::new(

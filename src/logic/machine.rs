@@ -416,6 +416,22 @@ impl Recovery {
                     reload_as_get: true,
                     ..Effects::default()
                 },
+                // The site is coming back and the visitor does not want to wait for their turn:
+                // their "Reload page" checks the page now and reloads if it answers. One visitor
+                // going early costs the server one page; a crowd that waits is what matters.
+                Phase::Waiting { .. } | Phase::Checking { .. }
+                    if self.is_coming_back(now_ms)
+                        && now_ms >= self.not_before
+                        && !self.is_checking(ProbeTarget::Page) =>
+                {
+                    // A health check in flight is dropped for it.
+                    let cancel_probe = matches!(self.phase, Phase::Checking { .. });
+                    self.slot_at = Some(now_ms);
+                    Effects {
+                        cancel_probe,
+                        ..self.send_probe(now_ms, ProbeTarget::Page)
+                    }
+                }
                 Phase::Waiting { .. } | Phase::Stopped if now_ms >= self.not_before => {
                     self.send_probe(now_ms, self.first_target())
                 }
@@ -533,6 +549,10 @@ impl Recovery {
             }
             _ => Effects::default(),
         }
+    }
+
+    fn is_checking(&self, target: ProbeTarget) -> bool {
+        matches!(self.phase, Phase::Checking { probe, .. } if probe.target == target)
     }
 
     fn first_target(&self) -> ProbeTarget {

@@ -104,6 +104,8 @@ pub fn view<'a>(machine: &Recovery, now_ms: u64, texts: &'a Catalog) -> View<'a>
     };
     let (button, enabled) = match state {
         State::Manual => (Message::ReloadNow, true),
+        // The visitor may go before their turn (the page is still checked first).
+        State::ComingBack => (Message::ReloadNow, floor.is_none()),
         State::Checking | State::Reloading => (Message::CheckNow, false),
         _ => (Message::CheckNow, floor.is_none()),
     };
