@@ -13,6 +13,7 @@
 
 use super::messages::{Locale, Message};
 use super::status_page::clean_text;
+use super::text::count_slots;
 
 /// Longest text a bundle may carry (characters); operators' overrides have the same limit.
 pub const MAX_TEXT_CHARS: usize = 500;
@@ -128,7 +129,7 @@ impl Catalog {
 
 /// Not empty, and exactly one `{}` where a number goes (none elsewhere).
 pub fn fits(message: Message, text: &str) -> bool {
-    !text.is_empty() && text.matches("{}").count() == usize::from(message.has_slot())
+    !text.is_empty() && count_slots(text) == usize::from(message.has_slot())
 }
 
 #[cfg(test)]

@@ -4,6 +4,8 @@
 //! with the lowest id among those heard within [`LEASE_MS`] leads. A leader that closes, crashes or
 //! goes to the background stops sending, its lease runs out, and the next tab takes over.
 
+use super::text::parse_u64;
+
 /// How often a leading tab announces itself.
 pub const HEARTBEAT_MS: u64 = 2_000;
 /// How long a heartbeat keeps its sender the leader.
@@ -47,7 +49,7 @@ impl Election {
 
 /// Parses a heartbeat message (`lead:<id>`).
 pub fn parse_heartbeat(message: &str) -> Option<u64> {
-    message.strip_prefix("lead:")?.parse().ok()
+    parse_u64(message.strip_prefix("lead:")?)
 }
 
 /// `back-at:<ms>`: the leading tab goes back to the site at that instant (epoch milliseconds).
@@ -60,7 +62,7 @@ pub fn coming_back_message(at: u64) -> String {
 }
 
 pub fn parse_coming_back(message: &str) -> Option<u64> {
-    message.strip_prefix(COMING_BACK_PREFIX)?.parse().ok()
+    parse_u64(message.strip_prefix(COMING_BACK_PREFIX)?)
 }
 
 #[cfg(test)]

@@ -6,6 +6,8 @@
 //! order of the checks below is the whole algorithm; each step says which liar it catches. A wrong
 //! guess only costs a less fitting menu path, never a broken page.
 
+use super::text::contains;
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Os {
     Windows,
@@ -124,7 +126,7 @@ impl Environment {
 }
 
 fn os_from_user_agent(ua: &str, max_touch_points: u32) -> Os {
-    let has = |token: &str| ua.contains(token);
+    let has = |token: &str| contains(ua, token);
     if has("Windows Phone") {
         // Says "Android" and "iPhone" for compatibility; none of our paths fit it.
         Os::Unknown
@@ -159,7 +161,7 @@ fn os_from_user_agent(ua: &str, max_touch_points: u32) -> Os {
 /// "desktop site" mode sends a Linux user agent but still reports the Android platform.
 fn refine_with_platform(os: Os, platform: &str, max_touch_points: u32) -> Os {
     let p = platform.trim().to_ascii_lowercase();
-    let has = |token: &str| p.contains(token);
+    let has = |token: &str| contains(&p, token);
     if p.is_empty() {
         return os;
     }
@@ -184,7 +186,7 @@ fn refine_with_platform(os: Os, platform: &str, max_touch_points: u32) -> Os {
 }
 
 fn browser_from_user_agent(ua: &str) -> Browser {
-    let has = |token: &str| ua.contains(token);
+    let has = |token: &str| contains(ua, token);
     if has("SamsungBrowser/") {
         // Also says Chrome and Safari.
         Browser::SamsungInternet

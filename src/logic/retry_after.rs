@@ -3,6 +3,8 @@
 //! Recipients must accept all three HTTP-date forms (IMF-fixdate, RFC 850, asctime), so all three
 //! are parsed here. The result is an absolute instant: the floor before which no request is sent.
 
+use super::text::parse_u64;
+
 /// A Retry-After further away than this is treated as this: a typo in a header must not silence
 /// a page for a year.
 pub const MAX_RETRY_AFTER_MS: u64 = 24 * 60 * 60 * 1000;
@@ -15,7 +17,7 @@ pub fn parse_retry_after(value: &str, now_ms: u64) -> Option<u64> {
         return None;
     }
     let until = if value.bytes().all(|b| b.is_ascii_digit()) {
-        let seconds: u64 = value.get(..12).unwrap_or(value).parse().ok()?;
+        let seconds = parse_u64(value.get(..12).unwrap_or(value))?;
         now_ms.saturating_add(seconds.saturating_mul(1000))
     } else {
         parse_http_date(value)?.max(now_ms)
@@ -32,7 +34,7 @@ pub fn parse_http_date(value: &str) -> Option<u64> {
         if let Some((d, rest)) = first.split_once('-') {
             // RFC 850: "Sunday, 06-Nov-94 08:49:37 GMT"
             let (m, y) = rest.split_once('-')?;
-            let y: u64 = y.parse().ok()?;
+            let y = parse_u64(y)?;
             let year = if y < 70 {
                 2000 + y
             } else if y < 100 {
@@ -40,21 +42,21 @@ pub fn parse_http_date(value: &str) -> Option<u64> {
             } else {
                 y
             };
-            (d.parse().ok()?, month_number(m)?, year, words.next()?)
+            (parse_u64(d)?, month_number(m)?, year, words.next()?)
         } else {
             // IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT"
             let month = month_number(words.next()?)?;
-            let year = words.next()?.parse().ok()?;
-            (first.parse().ok()?, month, year, words.next()?)
+            let year = parse_u64(words.next()?)?;
+            (parse_u64(first)?, month, year, words.next()?)
         }
     } else {
         // asctime: "Sun Nov  6 08:49:37 1994"
         let month = month_number(words.next()?)?;
-        let day = words.next()?.parse().ok()?;
+        let day = parse_u64(words.next()?)?;
         let time = words.next()?;
-        (day, month, words.next()?.parse().ok()?, time)
+        (day, month, parse_u64(words.next()?)?, time)
     };
-    let mut hms = time.split(':').map(|p| p.parse::<u64>().ok());
+    let mut hms = time.split(':').map(parse_u64);
     let (h, m, s) = (hms.next()??, hms.next()??, hms.next()??);
     // HTTP-dates have four-digit years; a longer one would overflow the day arithmetic below.
     if hms.next().is_some()

@@ -21,7 +21,8 @@ pub fn push_decimal(out: &mut String, mut n: u64) {
 /// Replaces the first `{}` in `template` with `n`.
 pub fn fill_number(template: &str, n: u64) -> String {
     let mut out = String::with_capacity(template.len() + 4);
-    match template.split_once("{}") {
+    let slot = find(template, "{}");
+    match slot.and_then(|i| Some((template.get(..i)?, template.get(i + 2..)?))) {
         Some((before, after)) => {
             out.push_str(before);
             push_decimal(&mut out, n);
@@ -32,21 +33,57 @@ pub fn fill_number(template: &str, n: u64) -> String {
     out
 }
 
-/// A decimal count as `u32::from_str` reads it (an optional `+`, digits only, no overflow), with
-/// surrounding blanks allowed, for header values; without `str::parse`'s error paths.
-pub fn parse_count(value: &str) -> Option<u32> {
-    let trimmed = value.trim();
-    let digits = trimmed.strip_prefix('+').unwrap_or(trimmed);
+/// Where `needle` first occurs in `haystack`, as a byte offset.
+///
+/// A plain byte search instead of `str::find`/`contains`/`matches` with a `&str` pattern: those
+/// bring core's two-way searcher into the wasm and, through its slicing checks, the panic message
+/// that formats `char`s with Unicode tables (about 8 KB in all).
+pub fn find(haystack: &str, needle: &str) -> Option<usize> {
+    let needle = needle.as_bytes();
+    if needle.is_empty() {
+        return Some(0);
+    }
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .position(|w| w == needle)
+}
+
+/// Whether `needle` occurs in `haystack` (see [`find`]).
+pub fn contains(haystack: &str, needle: &str) -> bool {
+    find(haystack, needle).is_some()
+}
+
+/// How many `{}` number slots `text` has (as `text.matches("{}").count()`, see [`find`]).
+pub fn count_slots(text: &str) -> usize {
+    let mut count = 0;
+    let mut rest = text.as_bytes();
+    while let Some(i) = rest.windows(2).position(|w| w == b"{}") {
+        count += 1;
+        rest = &rest[i + 2..];
+    }
+    count
+}
+
+/// A decimal number as `u64::from_str` reads it (an optional `+`, then digits only, no overflow),
+/// without `str::parse`'s error paths.
+pub fn parse_u64(value: &str) -> Option<u64> {
+    let digits = value.strip_prefix('+').unwrap_or(value);
     if digits.is_empty() {
         return None;
     }
-    digits.bytes().try_fold(0u32, |n, b| {
+    digits.bytes().try_fold(0u64, |n, b| {
         let digit = b.wrapping_sub(b'0');
         if digit > 9 {
             return None;
         }
-        n.checked_mul(10)?.checked_add(u32::from(digit))
+        n.checked_mul(10)?.checked_add(u64::from(digit))
     })
+}
+
+/// A header's count as `u32::from_str` reads it, surrounding blanks allowed.
+pub fn parse_count(value: &str) -> Option<u32> {
+    parse_u64(value.trim()).and_then(|n| u32::try_from(n).ok())
 }
 
 #[cfg(test)]
@@ -62,6 +99,36 @@ mod tests {
         }
         assert_eq!(fill_number("Next check in {} s", 12), "Next check in 12 s");
         assert_eq!(fill_number("no slot", 3), "no slot");
+    }
+
+    #[test]
+    fn searches_like_str() {
+        let cases = [
+            ("", ""),
+            ("abc", ""),
+            ("", "a"),
+            ("Mozilla/5.0 (iPhone; CPU iPhone OS", "iPhone"),
+            ("Edg/120 Chrome/120", "Chrome/"),
+            ("aaab", "aab"),
+            ("ab", "abc"),
+            ("déjà vu", "jà"),
+            ("{}{}}{{}}", "{}"),
+        ];
+        for (haystack, needle) in cases {
+            assert_eq!(
+                find(haystack, needle),
+                haystack.find(needle),
+                "{haystack:?} {needle:?}"
+            );
+            assert_eq!(contains(haystack, needle), haystack.contains(needle));
+            assert_eq!(
+                count_slots(haystack),
+                haystack.matches("{}").count(),
+                "{haystack:?}"
+            );
+        }
+        assert_eq!(fill_number("{}", 5), "5");
+        assert_eq!(fill_number("{{}} {}", 5), "{5} {}");
     }
 
     #[test]
@@ -82,6 +149,7 @@ mod tests {
             "1 2",
         ] {
             assert_eq!(parse_count(raw), raw.trim().parse::<u32>().ok(), "{raw:?}");
+            assert_eq!(parse_u64(raw), raw.parse::<u64>().ok(), "{raw:?}");
         }
     }
 }

@@ -3,9 +3,10 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{AbortController, Document, Element, EventTarget, VisibilityState, Window};
+use web_sys::{AbortController, Document, Element, EventTarget, Window};
 
 use super::diagnosis::{self, Diagnoser};
 use super::dom::{element, set_attribute_if_changed, set_flag, set_text, warn};
@@ -50,8 +51,12 @@ pub fn now_ms() -> u64 {
     js_sys::Date::now() as u64
 }
 
-fn is_visible(document: &Document) -> bool {
-    document.visibility_state() == VisibilityState::Visible
+pub fn is_visible(document: &Document) -> bool {
+    // Read as a string: web-sys's enum getter carries a panic path for values it does not know.
+    Reflect::get(document, &JsValue::from_str("visibilityState"))
+        .ok()
+        .and_then(|v| v.as_string())
+        .is_some_and(|v| v == "visible")
 }
 
 pub fn start(

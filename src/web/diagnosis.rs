@@ -16,8 +16,9 @@ use std::rc::Rc;
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, VisibilityState};
+use web_sys::{Document, Element};
 
+use super::app::is_visible;
 use super::dom::{element, warn};
 use super::gather::{self, CspWatch, Targets};
 use super::page::PageInfo;
@@ -161,7 +162,7 @@ fn run(d: &Rc<Diagnoser>) {
     let Some(window) = web_sys::window() else {
         return;
     };
-    let hidden = d.document.visibility_state() != VisibilityState::Visible;
+    let hidden = !is_visible(&d.document);
     d.pending.set(hidden);
     if hidden {
         return;

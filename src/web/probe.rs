@@ -6,12 +6,12 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{
     AbortSignal, ReferrerPolicy, RequestCache, RequestCredentials, RequestMode, RequestRedirect,
-    Response, ResponseType,
+    Response,
 };
 
 use super::promise::when_settled;
 use crate::logic::evidence::ProbeOutcome;
-use crate::logic::text::parse_count;
+use crate::logic::text::{contains, parse_count};
 
 /// The marker our error page carries, so a copy of it served with 200 (a CDN cached the error)
 /// is not mistaken for the site being back.
@@ -112,7 +112,7 @@ pub fn send(url: &str, read_body: bool, signal: &AbortSignal, done: Box<dyn FnOn
                 return done(Answer::Failed);
             };
             let response: Response = response.unchecked_into();
-            if response.type_() == ResponseType::Opaqueredirect {
+            if is_opaque_redirect(&response) {
                 return done(Answer::Http {
                     status: 302,
                     retry_after: None,
@@ -131,7 +131,7 @@ pub fn send(url: &str, read_body: bool, signal: &AbortSignal, done: Box<dyn FnOn
                 our_error_page,
                 crowd,
             };
-            let marked = header(HEADER_MARKER).is_some_and(|v| v.contains("error-page"));
+            let marked = header(HEADER_MARKER).is_some_and(|v| contains(&v, "error-page"));
             // Only a would-be success needs its body checked: 5xx is down whatever it says.
             if !read_body || marked || status >= 500 {
                 discard_body(&response);
@@ -152,6 +152,15 @@ pub fn send(url: &str, read_body: bool, signal: &AbortSignal, done: Box<dyn FnOn
             );
         }),
     );
+}
+
+/// A redirect not followed (`redirect: "manual"`). Read as a string: web-sys's enum getter carries
+/// a panic path for types it does not know.
+fn is_opaque_redirect(response: &Response) -> bool {
+    Reflect::get(response, &JsValue::from_str("type"))
+        .ok()
+        .and_then(|t| t.as_string())
+        .is_some_and(|t| t == "opaqueredirect")
 }
 
 /// Cancels a body we do not read. Left unread, Chromium keeps each such response's loader, body
@@ -197,7 +206,7 @@ pub fn reach(url: &str, signal: &AbortSignal, done: Box<dyn FnOnce(ProbeOutcome)
         Box::new(move |cors| match cors {
             Ok(response) => {
                 let response: Response = response.unchecked_into();
-                let status = if response.type_() == ResponseType::Opaqueredirect {
+                let status = if is_opaque_redirect(&response) {
                     302
                 } else {
                     discard_body(&response);
