@@ -25,6 +25,9 @@ fn problem_name(p: &Problem) -> &'static str {
         Problem::TooLong { .. } => "too-long",
         Problem::Missing => "missing",
         Problem::PlaceholderMismatch => "placeholder-mismatch",
+        Problem::NotAColour => "not-a-colour",
+        Problem::LowContrast => "low-contrast",
+        Problem::TooLongToInline { .. } => "too-long-to-inline",
     }
 }
 

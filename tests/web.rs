@@ -154,3 +154,57 @@ fn the_widget_speaks_the_bundle_language_and_only_rewrites_our_own_page() {
     html.set_attribute("lang", "en").unwrap();
     html.set_attribute("dir", "ltr").unwrap();
 }
+
+#[wasm_bindgen_test]
+fn the_brand_colours_the_page_and_puts_the_logo_in_our_own_header() {
+    let html = document().document_element().unwrap();
+    let style = html.dyn_ref::<HtmlElement>().unwrap().style();
+    let property = |name: &str| style.get_property_value(name).unwrap();
+    let head = document().create_element("header").unwrap();
+    head.set_attribute("class", "gd-head").unwrap();
+    head.append_child(&document().create_element("h1").unwrap())
+        .unwrap();
+    document().body().unwrap().append_child(&head).unwrap();
+    let config = r##"{"siteName": "Example Shop",
+        "brand": {"logo": "/brand/logo.svg", "accent": "#0a7f5a", "accentDark": "#ff0"}}"##;
+
+    // Any page: the colours (they only feed our stylesheet), with a readable label colour each.
+    mount(fresh_root(), json(config), json("{}"), english()).unwrap();
+    assert_eq!(property("--gd-brand-accent"), "#0a7f5a");
+    assert_eq!(property("--gd-brand-accent-fg"), "#ffffff");
+    assert_eq!(property("--gd-brand-accent-dark"), "#ffff00");
+    assert_eq!(property("--gd-brand-accent-dark-fg"), "#111111");
+    // A page that is not our error page keeps its header.
+    assert!(head.query_selector("img").unwrap().is_none());
+
+    // Our error page: the logo comes first in the header, named after the site.
+    html.set_attribute("data-gateway-doctor", "error-page")
+        .unwrap();
+    mount(fresh_root(), json(config), json("{}"), english()).unwrap();
+    let logo = head.first_element_child().unwrap();
+    assert_eq!(logo.tag_name(), "IMG");
+    assert_eq!(logo.get_attribute("alt").as_deref(), Some("Example Shop"));
+    assert_eq!(
+        logo.get_attribute("src").as_deref(),
+        Some("/brand/logo.svg")
+    );
+
+    // A colour too faint to read on the page, or a logo that is not an image source: refused,
+    // the page keeps its own look.
+    for name in [
+        "--gd-brand-accent",
+        "--gd-brand-accent-fg",
+        "--gd-brand-accent-dark",
+        "--gd-brand-accent-dark-fg",
+    ] {
+        style.remove_property(name).unwrap();
+    }
+    head.set_text_content(None);
+    let hostile = r##"{"brand": {"accent": "#ffff00", "logo": "javascript:alert(1)"}}"##;
+    mount(fresh_root(), json(hostile), json("{}"), english()).unwrap();
+    assert_eq!(property("--gd-brand-accent"), "");
+    assert!(head.query_selector("img").unwrap().is_none());
+
+    html.remove_attribute("data-gateway-doctor").unwrap();
+    head.remove();
+}

@@ -4,10 +4,14 @@
 //! [`Warning`] (shown in the console by the shell) and the default for that one setting is used.
 
 use super::backoff::{Backoff, Jitter};
+use super::brand::{
+    is_logo_source, worst_contrast, Brand, Rgb, DARK_BACKGROUNDS, LIGHT_BACKGROUNDS,
+    MAX_LOGO_CHARS, MIN_CONTRAST,
+};
 use super::json::Json;
 use super::messages::{Locale, Message};
 use super::status_page::{clean_text, StatusFormat};
-use super::text::push_decimal;
+use super::text::{count_slots, push_decimal};
 use super::url::{is_email_address, is_http_url, is_https_url};
 
 /// Default cap when tabs probe the page itself: every probe reaches the application.
@@ -54,6 +58,8 @@ pub struct Config {
     pub operator: Operator,
     /// The site's name as visitors know it; `None` shows the host name.
     pub site_name: Option<String>,
+    /// Logo and accent colours of the error page.
+    pub brand: Brand,
     /// The operator's own texts, replacing ours by message id in every language.
     pub messages: Vec<(Message, String)>,
 }
@@ -78,6 +84,7 @@ impl Default for Config {
             support: Support::default(),
             operator: Operator::default(),
             site_name: None,
+            brand: Brand::default(),
             messages: Vec::new(),
         }
     }
@@ -124,6 +131,14 @@ pub enum Problem {
     Missing,
     /// An override must have a `{}` exactly when the original text has one.
     PlaceholderMismatch,
+    /// Not `#rgb` or `#rrggbb`.
+    NotAColour,
+    /// A colour too close to the page's background to read text in it.
+    LowContrast,
+    /// Longer than the config can carry intact (a data URI): serve it as a file instead.
+    TooLongToInline {
+        max: u64,
+    },
 }
 
 impl Warning {
@@ -179,6 +194,15 @@ impl Warning {
             Problem::Missing => m.push_str(" is required; the entry is ignored"),
             Problem::PlaceholderMismatch => {
                 m.push_str(": must contain {} exactly where the original text has its number")
+            }
+            Problem::NotAColour => m.push_str(": must be a colour like #0a58ca"),
+            Problem::LowContrast => m.push_str(
+                ": too faint against the page's background (contrast below 4.5:1, hard to read)",
+            ),
+            Problem::TooLongToInline { max } => {
+                m.push_str(": longer than ");
+                push_decimal(&mut m, *max);
+                m.push_str(" characters; serve the image as a file instead");
             }
         }
         if !matches!(
@@ -246,6 +270,7 @@ pub fn config_from_json(raw: &Json) -> (Config, Vec<Warning>) {
             "support" => v.support(value, &mut config),
             "operator" => v.operator(value, &mut config),
             "siteName" => config.site_name = v.name(key, value),
+            "brand" => v.brand(value, &mut config),
             "messages" => v.messages(value, &mut config),
             _ => v.warn(key, Problem::UnknownKey),
         }
@@ -486,7 +511,10 @@ impl Validator {
     /// One clean line of text (no controls, no direction overrides), cut to `max` characters.
     fn clean(&mut self, key: &str, raw: &str, max: usize) -> String {
         let line = clean_text(raw, usize::MAX);
-        if line.chars().count() <= max {
+        // Characters are the bytes that do not continue a UTF-8 sequence (core's `chars().count()`
+        // links a kilobyte of vectorised counting into the wasm for this one use).
+        let chars = line.bytes().filter(|b| b & 0xc0 != 0x80).count();
+        if chars <= max {
             return line;
         }
         self.warn(key, Problem::TooLong { max: max as u64 });
@@ -608,6 +636,58 @@ impl Validator {
                 _ => {}
             }
         }
+    }
+
+    fn brand(&mut self, value: &Json, config: &mut Config) {
+        let Some(entries) = self.object("brand", value) else {
+            return;
+        };
+        for (key, value) in entries {
+            let path = ["brand.", key].concat();
+            match key.as_str() {
+                "logo" => {
+                    let Some(src) = self.string(&path, value).map(str::trim) else {
+                        continue;
+                    };
+                    if src.len() > MAX_LOGO_CHARS {
+                        self.warn(
+                            &path,
+                            Problem::TooLongToInline {
+                                max: MAX_LOGO_CHARS as u64,
+                            },
+                        );
+                    } else if is_logo_source(src) {
+                        config.brand.logo = Some(src.to_owned());
+                    } else {
+                        self.warn(
+                            &path,
+                            Problem::NotALink {
+                                allowed: "a path on this site, an https:// URL or a \
+                                          data:image/…;base64, URI",
+                            },
+                        );
+                    }
+                }
+                "accent" => config.brand.accent = self.accent(&path, value, &LIGHT_BACKGROUNDS),
+                "accentDark" => {
+                    config.brand.accent_dark = self.accent(&path, value, &DARK_BACKGROUNDS)
+                }
+                _ => self.warn(&path, Problem::UnknownKey),
+            }
+        }
+    }
+
+    /// A colour that text can be read in against the page's `backgrounds`.
+    fn accent(&mut self, key: &str, value: &Json, backgrounds: &[Rgb]) -> Option<Rgb> {
+        let Some(rgb) = Rgb::parse(self.string(key, value)?) else {
+            self.warn(key, Problem::NotAColour);
+            return None;
+        };
+        if worst_contrast(rgb, backgrounds) < MIN_CONTRAST {
+            self.warn(key, Problem::LowContrast);
+            return None;
+        }
+        Some(rgb)
     }
 
     fn support(&mut self, value: &Json, config: &mut Config) {
@@ -762,7 +842,7 @@ impl Validator {
             // Keep line breaks out and the length sane; the text is still shown with textContent.
             let cleaned = self.clean(&path, text, MAX_MESSAGE_CHARS);
             let wants_slot = message.has_slot();
-            if cleaned.matches("{}").count() != usize::from(wants_slot) {
+            if count_slots(&cleaned) != usize::from(wants_slot) {
                 self.warn(&path, Problem::PlaceholderMismatch);
                 continue;
             }

@@ -8,6 +8,7 @@
 //! [`environment`] the visitor's OS and browser.
 
 pub mod backoff;
+pub mod brand;
 pub mod catalog;
 pub mod config;
 pub mod election;

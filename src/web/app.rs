@@ -98,6 +98,9 @@ pub fn start(
         page_url.truncate(hash);
     }
     let widget = build_widget(&document, root, &texts)?;
+    let host = location.hostname().unwrap_or_default();
+    let site_name = config.site_name.as_deref().unwrap_or(&host);
+    super::brand::apply(&document, &config.brand, site_name);
     let button = widget.button.clone();
     let widget_root = widget.root.clone();
     let app: Shared = Rc::new(RefCell::new(App {

@@ -5,6 +5,7 @@
 #![cfg_attr(not(feature = "page"), allow(dead_code, unused_imports))]
 
 mod app;
+mod brand;
 mod diagnosis;
 mod dom;
 mod gather;

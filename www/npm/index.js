@@ -81,7 +81,7 @@ function pageMeta() {
 const CSS = `
 :where([data-gd-widget]) {
   --_fg: var(--gd-fg, #1b1f24); --_muted: var(--gd-muted, #535c67); --_surface: var(--gd-surface, #fff);
-  --_border: var(--gd-border, #d5dae0); --_accent: var(--gd-accent, #0a58ca); --_accent-fg: var(--gd-accent-fg, #fff);
+  --_border: var(--gd-border, #d5dae0); --_accent: var(--gd-accent, var(--gd-brand-accent, #0a58ca)); --_accent-fg: var(--gd-accent-fg, var(--gd-brand-accent-fg, #fff));
   --_wait: var(--gd-wait, #b35c00); --_ok: var(--gd-ok, #1a7f37); --_bad: var(--gd-bad, #c4291c);
   --_state: var(--_wait);
   display: flex; flex-wrap: wrap; align-items: center; gap: .75rem 1rem;
@@ -91,7 +91,7 @@ const CSS = `
 @media (prefers-color-scheme: dark) {
   :where([data-gd-widget]) {
     --_fg: var(--gd-fg, #e7e9ec); --_muted: var(--gd-muted, #a8b0ba); --_surface: var(--gd-surface, #1b1f25);
-    --_border: var(--gd-border, #353c45); --_accent: var(--gd-accent, #86b4fa); --_accent-fg: var(--gd-accent-fg, #0b1930);
+    --_border: var(--gd-border, #353c45); --_accent: var(--gd-accent, var(--gd-brand-accent-dark, #86b4fa)); --_accent-fg: var(--gd-accent-fg, var(--gd-brand-accent-dark-fg, #0b1930));
     --_wait: var(--gd-wait, #f0a54a); --_ok: var(--gd-ok, #52c873); --_bad: var(--gd-bad, #ff8178);
   }
 }
