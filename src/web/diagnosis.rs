@@ -10,7 +10,7 @@
 //! ([`round_due`]). The page and health outcomes come from the machine's own
 //! checks ([`Diagnoser::observe`]), so the diagnosis adds no request to the application.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, Ref, RefCell};
 use std::rc::Rc;
 
 use js_sys::{Function, Promise, Reflect};
@@ -269,11 +269,15 @@ impl Diagnoser {
     }
 
     /// The evidence as the logic should see it: endpoints the page's policy refused are
-    /// forgotten, not failed.
-    fn evidence(&self) -> Evidence {
-        let mut e = self.evidence.borrow().clone();
-        self.csp.apply(&self.config, &mut e, &self.csp_warned);
-        e
+    /// forgotten, not failed. Forgotten in place (no copy of the evidence): the next round
+    /// measures them again, and they are forgotten again before anything reads them.
+    fn evidence(&self) -> Ref<'_, Evidence> {
+        self.csp.apply(
+            &self.config,
+            &mut self.evidence.borrow_mut(),
+            &self.csp_warned,
+        );
+        self.evidence.borrow()
     }
 
     fn show(&self) {
