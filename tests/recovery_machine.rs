@@ -972,3 +972,35 @@ fn without_a_health_endpoint_the_cap_is_long_and_with_one_short() {
 fn english() -> Catalog {
     Catalog::builtin(Locale::En)
 }
+
+#[test]
+fn a_long_wait_counts_down_in_minutes() {
+    let texts = english();
+    let m = Recovery::new(
+        &Config::default(),
+        start(OriginalMethod::Safe, Some("1800")),
+    );
+    let due = m.next_deadline().unwrap();
+    assert!(due >= T0 + 1_800_000);
+    let shown = view(&m, T0, &texts).countdown.unwrap();
+    let minutes = (due - T0).div_ceil(1000).div_ceil(60);
+    assert_eq!(
+        shown,
+        ["Next check in ", &minutes.to_string(), " min"].concat()
+    );
+    assert!(minutes == 30 || minutes == 31, "{shown}");
+    // The last two minutes in seconds.
+    assert_eq!(
+        view(&m, due - 120_000, &texts).countdown.as_deref(),
+        Some("Next check in 120 s")
+    );
+    assert_eq!(
+        view(&m, due - 121_000, &texts).countdown.as_deref(),
+        Some("Next check in 3 min")
+    );
+    let german = Catalog::builtin(Locale::De);
+    assert_eq!(
+        view(&m, due - 600_000, &german).countdown.as_deref(),
+        Some("Nächste Prüfung in 10 min")
+    );
+}

@@ -143,6 +143,8 @@ pub enum Message {
     /// Health says the site is back; this tab waits for its turn (the stagger slot).
     StatusComingBack,
     CountdownSeconds,
+    /// The same for waits of more than two minutes (a long `Retry-After`), in whole minutes.
+    CountdownMinutes,
     CountdownReturn,
     CheckNow,
     ReloadNow,
@@ -332,7 +334,7 @@ pub fn text(locale: Locale, message: Message) -> &'static str {
 impl Message {
     /// Every message, in declaration order: operators' overrides are looked up here by id.
     /// A test checks that it matches the enum.
-    pub const ALL: [Message; 164] = {
+    pub const ALL: [Message; 165] = {
         use Message::*;
         [
             StatusWaiting,
@@ -346,6 +348,7 @@ impl Message {
             StatusStopped,
             StatusComingBack,
             CountdownSeconds,
+            CountdownMinutes,
             CountdownReturn,
             CheckNow,
             ReloadNow,
@@ -517,6 +520,7 @@ impl Message {
             StatusStopped => "status-stopped",
             StatusComingBack => "status-coming-back",
             CountdownSeconds => "countdown-seconds",
+            CountdownMinutes => "countdown-minutes",
             CountdownReturn => "countdown-return",
             CheckNow => "check-now",
             ReloadNow => "reload-now",
@@ -675,7 +679,10 @@ impl Message {
 
     /// The text has a `{}` where a number goes (in every language, a test checks).
     pub fn has_slot(self) -> bool {
-        matches!(self, Message::CountdownSeconds | Message::CountdownReturn)
+        matches!(
+            self,
+            Message::CountdownSeconds | Message::CountdownMinutes | Message::CountdownReturn
+        )
     }
 
     pub fn from_id(id: &str) -> Option<Message> {

@@ -82,10 +82,15 @@ pub fn view<'a>(machine: &Recovery, now_ms: u64, texts: &'a Catalog) -> View<'a>
         Phase::Stopped => (State::Stopped, Message::StatusStopped),
     };
     let countdown = match (machine.phase(), state) {
-        (Phase::Waiting { next_probe_at }, State::Waiting) => Some(fill_number(
-            texts.get(Message::CountdownSeconds),
-            seconds_left(next_probe_at, now_ms),
-        )),
+        (Phase::Waiting { next_probe_at }, State::Waiting) => {
+            let seconds = seconds_left(next_probe_at, now_ms);
+            // "1801 s" reads as a number, not a wait: past two minutes, whole minutes.
+            Some(if seconds > 120 {
+                fill_number(texts.get(Message::CountdownMinutes), seconds.div_ceil(60))
+            } else {
+                fill_number(texts.get(Message::CountdownSeconds), seconds)
+            })
+        }
         // The countdown runs to the tab's turn, through the health checks made meanwhile; at the
         // turn itself (the page check) there is nothing left to count.
         (_, State::ComingBack) => machine

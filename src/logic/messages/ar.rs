@@ -16,6 +16,7 @@ pub(super) fn text(message: Message) -> &'static str {
         StatusStopped => "توقف التحقق التلقائي. لا يزال بإمكانك التحقق الآن.",
         StatusComingBack => "عاد الموقع إلى العمل. لتجنّب ازدحام الزوار، ستنقلك هذه الصفحة إليه بعد لحظات.",
         CountdownSeconds => "التحقق التالي بعد {} ث",
+        CountdownMinutes => "التحقق التالي بعد {} د",
         CountdownReturn => "العودة خلال {} ث",
         CheckNow => "تحقق الآن",
         ReloadNow => "إعادة تحميل الصفحة",

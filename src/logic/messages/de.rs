@@ -16,6 +16,7 @@ pub(super) fn text(message: Message) -> &'static str {
         StatusStopped => "Automatische Prüfungen beendet. Sie können trotzdem jetzt prüfen.",
         StatusComingBack => "Die Website ist wieder da. Damit sie nicht überlastet wird, leitet diese Seite Sie gleich weiter.",
         CountdownSeconds => "Nächste Prüfung in {} s",
+        CountdownMinutes => "Nächste Prüfung in {} min",
         CountdownReturn => "Weiter in {} s",
         CheckNow => "Jetzt prüfen",
         ReloadNow => "Seite neu laden",

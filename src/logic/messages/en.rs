@@ -16,6 +16,7 @@ pub(super) fn text(message: Message) -> &'static str {
         StatusStopped => "Automatic checks have stopped. You can still check now.",
         StatusComingBack => "The site is back. To spare it a rush of visitors, this page takes you there in a moment.",
         CountdownSeconds => "Next check in {} s",
+        CountdownMinutes => "Next check in {} min",
         CountdownReturn => "Returning in {} s",
         CheckNow => "Check now",
         ReloadNow => "Reload page",

@@ -16,6 +16,7 @@ pub(super) fn text(message: Message) -> &'static str {
         StatusStopped => "Comprobaciones automáticas detenidas. Aún puede comprobar ahora.",
         StatusComingBack => "El sitio ha vuelto. Para no saturarlo, esta página le llevará a él en un momento.",
         CountdownSeconds => "Próxima comprobación en {} s",
+        CountdownMinutes => "Próxima comprobación en {} min",
         CountdownReturn => "Volviendo en {} s",
         CheckNow => "Comprobar ahora",
         ReloadNow => "Recargar página",

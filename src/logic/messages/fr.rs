@@ -16,6 +16,7 @@ pub(super) fn text(message: Message) -> &'static str {
         StatusStopped => "Vérifications automatiques arrêtées. Vous pouvez encore vérifier maintenant.",
         StatusComingBack => "Le site est de retour. Pour éviter un afflux de visiteurs, cette page vous y ramène dans un instant.",
         CountdownSeconds => "Nouvel essai dans {} s",
+        CountdownMinutes => "Nouvel essai dans {} min",
         CountdownReturn => "Retour dans {} s",
         CheckNow => "Vérifier maintenant",
         ReloadNow => "Recharger la page",

@@ -16,6 +16,7 @@ pub(super) fn text(message: Message) -> &'static str {
         StatusStopped => "Controlli automatici fermati. Può comunque controllare ora.",
         StatusComingBack => "Il sito è tornato. Per non sovraccaricarlo, questa pagina la riporta lì tra un attimo.",
         CountdownSeconds => "Prossimo controllo tra {} s",
+        CountdownMinutes => "Prossimo controllo tra {} min",
         CountdownReturn => "Ritorno tra {} s",
         CheckNow => "Controlla ora",
         ReloadNow => "Ricarica pagina",

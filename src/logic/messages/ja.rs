@@ -16,6 +16,7 @@ pub(super) fn text(message: Message) -> &'static str {
         StatusStopped => "自動確認を停止しました。今すぐ確認することもできます。",
         StatusComingBack => "サイトが復旧しました。アクセスの集中を避けるため、まもなく移動します。",
         CountdownSeconds => "次の確認まで {} 秒",
+        CountdownMinutes => "次の確認まで {} 分",
         CountdownReturn => "{} 秒後に移動します",
         CheckNow => "今すぐ確認",
         ReloadNow => "ページを再読み込み",

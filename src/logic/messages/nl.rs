@@ -16,6 +16,7 @@ pub(super) fn text(message: Message) -> &'static str {
         StatusStopped => "Automatische controles gestopt. U kunt nog wel nu controleren.",
         StatusComingBack => "De site is terug. Om een stormloop te voorkomen, brengt deze pagina u er zo heen.",
         CountdownSeconds => "Volgende controle over {} s",
+        CountdownMinutes => "Volgende controle over {} min",
         CountdownReturn => "Terug over {} s",
         CheckNow => "Nu controleren",
         ReloadNow => "Pagina opnieuw laden",

@@ -16,6 +16,7 @@ pub(super) fn text(message: Message) -> &'static str {
         StatusStopped => "Automatyczne sprawdzanie zakończone. Nadal można sprawdzić ręcznie.",
         StatusComingBack => "Strona znów działa. Aby jej nie przeciążyć, przejście nastąpi za chwilę.",
         CountdownSeconds => "Następne sprawdzenie za {} s",
+        CountdownMinutes => "Następne sprawdzenie za {} min",
         CountdownReturn => "Powrót za {} s",
         CheckNow => "Sprawdź teraz",
         ReloadNow => "Odśwież stronę",

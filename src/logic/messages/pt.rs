@@ -17,6 +17,7 @@ pub(super) fn text(message: Message) -> &'static str {
         StatusStopped => "As verificações automáticas pararam. Ainda pode verificar agora.",
         StatusComingBack => "O site voltou. Para não sobrecarregá-lo, esta página levará você até ele em instantes.",
         CountdownSeconds => "Nova verificação em {} s",
+        CountdownMinutes => "Nova verificação em {} min",
         CountdownReturn => "Voltando em {} s",
         CheckNow => "Verificar agora",
         ReloadNow => "Recarregar página",

@@ -16,6 +16,7 @@ pub(super) fn text(message: Message) -> &'static str {
         StatusStopped => "Автоматические проверки остановлены. Можно проверить вручную.",
         StatusComingBack => "Сайт снова работает. Чтобы не перегружать его, эта страница перенаправит вас через мгновение.",
         CountdownSeconds => "Следующая проверка через {} с",
+        CountdownMinutes => "Следующая проверка через {} мин",
         CountdownReturn => "Возврат через {} с",
         CheckNow => "Проверить сейчас",
         ReloadNow => "Перезагрузить",

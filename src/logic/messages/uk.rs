@@ -16,6 +16,7 @@ pub(super) fn text(message: Message) -> &'static str {
         StatusStopped => "Автоматичні перевірки зупинено. Можна перевірити вручну.",
         StatusComingBack => "Сайт знову працює. Щоб не перевантажувати його, ця сторінка перенаправить вас за мить.",
         CountdownSeconds => "Наступна перевірка через {} с",
+        CountdownMinutes => "Наступна перевірка через {} хв",
         CountdownReturn => "Повернення через {} с",
         CheckNow => "Перевірити зараз",
         ReloadNow => "Перезавантажити",

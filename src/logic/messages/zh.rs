@@ -16,6 +16,7 @@ pub(super) fn text(message: Message) -> &'static str {
         StatusStopped => "自动检查已停止。您仍可立即检查。",
         StatusComingBack => "网站已恢复。为避免访问量骤增，本页面稍后会带您返回。",
         CountdownSeconds => "{} 秒后再次检查",
+        CountdownMinutes => "{} 分钟后再次检查",
         CountdownReturn => "{} 秒后返回",
         CheckNow => "立即检查",
         ReloadNow => "重新加载页面",
