@@ -370,6 +370,10 @@ describe('verdicts from real faults', { timeout: 90_000, concurrency: 6 }, () =>
     await withLogs(s, async () => {
       const res = await s.page.goto(s.nginx.origin + '/', { waitUntil: 'load' });
       assert.equal(res.status(), 503);
+      // The page's own heading follows the status (SSI), before any script runs.
+      const html = await res.text();
+      assert.match(html, /<h1>This site is temporarily unavailable<\/h1>/);
+      assert.match(html, /It is down for maintenance or too busy to answer right now\./);
       await waitVerdict(s.page, 'maintenance');
       await roundDone(s.page);
       assert.equal(await hops(s.page), 'you=ok network=ok gateway=ok application=failed');

@@ -145,6 +145,11 @@ fn assemble_site(cfg: &Packaging) -> Result<PathBuf> {
     }
     fs::create_dir_all(&site).context(format!("creating {}", site.display()))?;
     copy_tree(&pages, &site)?;
+    // nginx serves the one page for 502, 503 and 504: its heading and lede follow the status (SSI).
+    let page = site.join("502.html");
+    let html = fs::read_to_string(&page).context(format!("reading {}", page.display()))?;
+    fs::write(&page, crate::dist::with_status_texts(&html)?)
+        .context(format!("writing {}", page.display()))?;
 
     let from = cfg
         .target(&cfg.site.wasm_from_target)

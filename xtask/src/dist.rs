@@ -156,10 +156,24 @@ pub fn make(site: &Path) -> Result<PathBuf> {
 // ---------------------------------------------------------------------------------------------
 // The SSI-free page
 
-/// `502.html` without SSI for one status: per-status texts, the status number written in, SSI-only
-/// markup removed, every other SSI directive and every comment dropped. Assets are still linked from
-/// `/_gateway-doctor/` (HAProxy's errorfiles use this form; [`inline_assets`] makes the single file).
-pub fn ssi_free(source: &str, code: u16) -> Result<String> {
+/// The SSI that picks a [`Text`] by the status nginx serves the page with.
+fn status_conditional(text: &Text) -> String {
+    [
+        "<!--# if expr=\"$status = 503\" -->",
+        text.for_503,
+        "<!--# elif expr=\"$status = 504\" -->",
+        text.for_504,
+        "<!--# else -->",
+        text.source,
+        "<!--# endif -->",
+    ]
+    .concat()
+}
+
+/// `www/page/502.html` as nginx serves it for all three statuses (the site's copy): each [`Text`]
+/// becomes an SSI conditional on `$status`, so a 503 reads "temporarily unavailable" before any
+/// script runs.
+pub fn with_status_texts(source: &str) -> Result<String> {
     let mut html = source.to_owned();
     for text in TEXTS {
         let count = html.matches(text.source).count();
@@ -169,12 +183,31 @@ pub fn ssi_free(source: &str, code: u16) -> Result<String> {
                 text.source
             );
         }
+        html = html.replace(text.source, &status_conditional(text));
+    }
+    Ok(html)
+}
+
+/// The site's `502.html` (see [`with_status_texts`]) without SSI for one status: its texts, the
+/// status number written in, SSI-only markup removed, every other SSI directive and every comment
+/// dropped. Assets are still linked from `/_gateway-doctor/` (HAProxy's errorfiles use this form;
+/// [`inline_assets`] makes the single file).
+pub fn ssi_free(site_page: &str, code: u16) -> Result<String> {
+    let mut html = site_page.to_owned();
+    for text in TEXTS {
+        let conditional = status_conditional(text);
+        if html.matches(&conditional).count() != 1 {
+            bail!(
+                "the site's 502.html lacks the status texts for {:?}",
+                text.source
+            );
+        }
         let with = match code {
             503 => text.for_503,
             504 => text.for_504,
             _ => text.source,
         };
-        html = html.replace(text.source, with);
+        html = html.replace(&conditional, with);
     }
     let html = cut_regions(&html, SSI_ONLY_START, SSI_ONLY_END)?;
     let html = strip_comments(&html, code)?;
@@ -955,6 +988,10 @@ mod tests {
     #[test]
     fn the_real_page_has_every_text_once_and_no_ssi_left() {
         let source = fs::read_to_string(repo_root().join("www/page/502.html")).unwrap();
+        let source = with_status_texts(&source).unwrap();
+        assert!(source.contains(
+            "<h1><!--# if expr=\"$status = 503\" -->This site is temporarily unavailable<!--# elif"
+        ));
         for code in CODES {
             let html = ssi_free(&source, code).unwrap();
             assert!(!html.contains("<!--"), "{code}");
