@@ -192,6 +192,7 @@ pub enum Message {
     HopOk,
     HopFailed,
     HopDegraded,
+    HopMaintenance,
     HopUnknown,
     // The status page's incident.
     IncidentStarted,
@@ -334,7 +335,7 @@ pub fn text(locale: Locale, message: Message) -> &'static str {
 impl Message {
     /// Every message, in declaration order: operators' overrides are looked up here by id.
     /// A test checks that it matches the enum.
-    pub const ALL: [Message; 165] = {
+    pub const ALL: [Message; 166] = {
         use Message::*;
         [
             StatusWaiting,
@@ -390,6 +391,7 @@ impl Message {
             HopOk,
             HopFailed,
             HopDegraded,
+            HopMaintenance,
             HopUnknown,
             IncidentStarted,
             IncidentUpdated,
@@ -562,6 +564,7 @@ impl Message {
             HopOk => "hop-ok",
             HopFailed => "hop-failed",
             HopDegraded => "hop-degraded",
+            HopMaintenance => "hop-maintenance",
             HopUnknown => "hop-unknown",
             IncidentStarted => "incident-started",
             IncidentUpdated => "incident-updated",

@@ -165,6 +165,8 @@ pub enum HopResult {
     Ok,
     Failed,
     Degraded,
+    /// Down on purpose: the application (or the status page) says it is under maintenance.
+    Maintenance,
     #[default]
     Unknown,
 }
@@ -175,6 +177,7 @@ impl HopResult {
             HopResult::Ok => "ok",
             HopResult::Failed => "failed",
             HopResult::Degraded => "degraded",
+            HopResult::Maintenance => "maintenance",
             HopResult::Unknown => "unknown",
         }
     }
@@ -184,6 +187,7 @@ impl HopResult {
             HopResult::Ok => Message::HopOk,
             HopResult::Failed => Message::HopFailed,
             HopResult::Degraded => Message::HopDegraded,
+            HopResult::Maintenance => Message::HopMaintenance,
             HopResult::Unknown => Message::HopUnknown,
         }
     }
@@ -193,6 +197,7 @@ impl HopResult {
             HopResult::Ok,
             HopResult::Failed,
             HopResult::Degraded,
+            HopResult::Maintenance,
             HopResult::Unknown,
         ]
         .into_iter()
@@ -595,6 +600,11 @@ pub fn diagnose(evidence: &Evidence) -> Diagnosis {
         (Verdict::Unknown, ALL_BUT_HISTORY | HISTORY)
     };
 
+    // Down on purpose is not "not responding": the hop says what the verdict says.
+    let application = match (verdict, application) {
+        (Verdict::Maintenance, HopResult::Failed | HopResult::Unknown) => HopResult::Maintenance,
+        _ => application,
+    };
     let shown_incident = match verdict {
         Verdict::KnownIncident => incident,
         Verdict::Maintenance => maintenance_reported.and_then(|r| r.maintenance.clone()),

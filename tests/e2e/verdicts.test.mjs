@@ -376,7 +376,7 @@ describe('verdicts from real faults', { timeout: 90_000, concurrency: 6 }, () =>
       assert.match(html, /It is down for maintenance or too busy to answer right now\./);
       await waitVerdict(s.page, 'maintenance');
       await roundDone(s.page);
-      assert.equal(await hops(s.page), 'you=ok network=ok gateway=ok application=failed');
+      assert.equal(await hops(s.page), 'you=ok network=ok gateway=ok application=maintenance');
       assert.deepEqual(await stepIds(s.page), ['wait']);
       assert.deepEqual(await verdicts(s.page), ['maintenance']);
     });

@@ -63,7 +63,7 @@ export interface MountOptions {
 }
 
 export type HopName = 'you' | 'network' | 'gateway' | 'application';
-export type HopResult = 'ok' | 'failed' | 'degraded' | 'unknown';
+export type HopResult = 'ok' | 'failed' | 'degraded' | 'maintenance' | 'unknown';
 export type Verdict =
   | 'visitor-offline'
   | 'visitor-network'

@@ -113,6 +113,7 @@ const CSS = `
 :where([data-gd-widget]) :where([data-result="ok"]) { --_hop: var(--_ok); }
 :where([data-gd-widget]) :where([data-result="failed"]) { --_hop: var(--_bad); }
 :where([data-gd-widget]) :where([data-result="degraded"]) { --_hop: var(--_wait); }
+:where([data-gd-widget]) :where([data-result="maintenance"]) { --_hop: var(--_wait); }
 :where([data-gd-widget]) :where([data-hop] span) { color: var(--_muted); }
 :where([data-gd-widget]) :where(a) { color: var(--_accent); }
 gateway-doctor { display: block; }

@@ -58,6 +58,7 @@ pub(super) fn text(message: Message) -> &'static str {
         HopOk => "يعمل",
         HopFailed => "لا يستجيب",
         HopDegraded => "بطيء أو غير مستقر",
+        HopMaintenance => "قيد الصيانة",
         HopUnknown => "لم يُقَس",
         IncidentStarted => "البداية",
         IncidentUpdated => "آخر تحديث",

@@ -58,6 +58,7 @@ pub(super) fn text(message: Message) -> &'static str {
         HopOk => "Funktioniert",
         HopFailed => "Antwortet nicht",
         HopDegraded => "Langsam oder instabil",
+        HopMaintenance => "In Wartung",
         HopUnknown => "Nicht gemessen",
         IncidentStarted => "Beginn",
         IncidentUpdated => "Letztes Update",

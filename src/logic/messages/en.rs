@@ -58,6 +58,7 @@ pub(super) fn text(message: Message) -> &'static str {
         HopOk => "Working",
         HopFailed => "Not responding",
         HopDegraded => "Slow or unstable",
+        HopMaintenance => "Under maintenance",
         HopUnknown => "Not measured",
         IncidentStarted => "Started",
         IncidentUpdated => "Last update",

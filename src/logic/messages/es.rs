@@ -58,6 +58,7 @@ pub(super) fn text(message: Message) -> &'static str {
         HopOk => "Funciona",
         HopFailed => "No responde",
         HopDegraded => "Lento o inestable",
+        HopMaintenance => "En mantenimiento",
         HopUnknown => "Sin medir",
         IncidentStarted => "Inicio",
         IncidentUpdated => "Última actualización",

@@ -58,6 +58,7 @@ pub(super) fn text(message: Message) -> &'static str {
         HopOk => "Fonctionne",
         HopFailed => "Ne répond pas",
         HopDegraded => "Lent ou instable",
+        HopMaintenance => "En maintenance",
         HopUnknown => "Non mesuré",
         IncidentStarted => "Début",
         IncidentUpdated => "Dernière mise à jour",

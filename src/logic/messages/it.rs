@@ -58,6 +58,7 @@ pub(super) fn text(message: Message) -> &'static str {
         HopOk => "Funziona",
         HopFailed => "Non risponde",
         HopDegraded => "Lento o instabile",
+        HopMaintenance => "In manutenzione",
         HopUnknown => "Non misurato",
         IncidentStarted => "Inizio",
         IncidentUpdated => "Ultimo aggiornamento",

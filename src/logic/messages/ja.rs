@@ -58,6 +58,7 @@ pub(super) fn text(message: Message) -> &'static str {
         HopOk => "正常",
         HopFailed => "応答なし",
         HopDegraded => "遅延・不安定",
+        HopMaintenance => "メンテナンス中",
         HopUnknown => "未測定",
         IncidentStarted => "発生",
         IncidentUpdated => "最終更新",

@@ -58,6 +58,7 @@ pub(super) fn text(message: Message) -> &'static str {
         HopOk => "Werkt",
         HopFailed => "Reageert niet",
         HopDegraded => "Traag of instabiel",
+        HopMaintenance => "In onderhoud",
         HopUnknown => "Niet gemeten",
         IncidentStarted => "Begonnen",
         IncidentUpdated => "Laatste update",

@@ -58,6 +58,7 @@ pub(super) fn text(message: Message) -> &'static str {
         HopOk => "Działa",
         HopFailed => "Nie odpowiada",
         HopDegraded => "Wolno lub niestabilnie",
+        HopMaintenance => "Prace serwisowe",
         HopUnknown => "Nie zmierzono",
         IncidentStarted => "Początek",
         IncidentUpdated => "Ostatnia aktualizacja",

@@ -59,6 +59,7 @@ pub(super) fn text(message: Message) -> &'static str {
         HopOk => "Funciona",
         HopFailed => "Não responde",
         HopDegraded => "Lento ou instável",
+        HopMaintenance => "Em manutenção",
         HopUnknown => "Não medido",
         IncidentStarted => "Início",
         IncidentUpdated => "Última atualização",

@@ -58,6 +58,7 @@ pub(super) fn text(message: Message) -> &'static str {
         HopOk => "Работает",
         HopFailed => "Не отвечает",
         HopDegraded => "Медленно или нестабильно",
+        HopMaintenance => "Технические работы",
         HopUnknown => "Не измерено",
         IncidentStarted => "Начало",
         IncidentUpdated => "Обновлено",

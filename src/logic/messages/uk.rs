@@ -58,6 +58,7 @@ pub(super) fn text(message: Message) -> &'static str {
         HopOk => "Працює",
         HopFailed => "Не відповідає",
         HopDegraded => "Повільно або нестабільно",
+        HopMaintenance => "Технічні роботи",
         HopUnknown => "Не виміряно",
         IncidentStarted => "Початок",
         IncidentUpdated => "Оновлено",

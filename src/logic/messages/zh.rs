@@ -58,6 +58,7 @@ pub(super) fn text(message: Message) -> &'static str {
         HopOk => "正常",
         HopFailed => "无响应",
         HopDegraded => "缓慢或不稳定",
+        HopMaintenance => "维护中",
         HopUnknown => "未测量",
         IncidentStarted => "开始时间",
         IncidentUpdated => "最近更新",
