@@ -577,21 +577,25 @@ fn worse(a: Indicator, b: Indicator) -> Indicator {
 /// to `max` characters with an ellipsis.
 pub fn clean_text(raw: &str, max: usize) -> String {
     let mut line = String::with_capacity(raw.len().min(max.saturating_mul(4)));
-    for word in raw
-        .split(|c: char| {
-            c.is_control()
-                || c.is_whitespace()
-                || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
-        })
-        .filter(|w| !w.is_empty())
-    {
-        if !line.is_empty() {
+    // One pass over the characters (a `split` with a closure costs its own searcher in the wasm):
+    // a separator after a word ends the word, and the text stops once it is long enough.
+    let mut gap = false;
+    for c in raw.chars() {
+        let separator = c.is_control()
+            || c.is_whitespace()
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}');
+        if separator {
+            if line.len() > max.saturating_mul(4) {
+                break;
+            }
+            gap = !line.is_empty();
+            continue;
+        }
+        if gap {
             line.push(' ');
+            gap = false;
         }
-        line.push_str(word);
-        if line.len() > max.saturating_mul(4) {
-            break;
-        }
+        line.push(c);
     }
     match line.char_indices().nth(max) {
         Some(_) => {
@@ -610,6 +614,64 @@ pub fn clean_text(raw: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `clean_text` as it was written before it became one pass over the characters.
+    fn clean_text_by_words(raw: &str, max: usize) -> String {
+        let mut line = String::new();
+        for word in raw
+            .split(|c: char| {
+                c.is_control()
+                    || c.is_whitespace()
+                    || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+            })
+            .filter(|w| !w.is_empty())
+        {
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+            if line.len() > max.saturating_mul(4) {
+                break;
+            }
+        }
+        match line.char_indices().nth(max) {
+            Some(_) => {
+                let keep = line
+                    .char_indices()
+                    .nth(max.saturating_sub(1))
+                    .map_or(0, |(i, _)| i);
+                line.truncate(keep);
+                line.push('…');
+                line
+            }
+            None => line,
+        }
+    }
+
+    #[test]
+    fn one_pass_cleaning_matches_the_word_split() {
+        let inputs = [
+            "",
+            " ",
+            "a",
+            "  two  words  ",
+            "tab\tand\nnewline\r\n",
+            "\u{202E}reversed\u{202C} \u{2066}isolate\u{2069}",
+            "ünïcödé wörds ✓ ✓ ✓",
+            "averyveryverylongwordthatgoesonandon and more",
+            "a b c d e f g h i j k l m n o p",
+            "\u{7}\u{0}bell\u{85}next\u{a0}nbsp",
+        ];
+        for raw in inputs {
+            for max in 0..20 {
+                assert_eq!(
+                    clean_text(raw, max),
+                    clean_text_by_words(raw, max),
+                    "{raw:?} {max}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn text_is_one_clean_line() {
