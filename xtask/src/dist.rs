@@ -29,7 +29,7 @@ use crate::bootstrap::{self, Needs};
 use crate::build;
 use crate::config::Packaging;
 use crate::locales;
-use crate::util::{bail, gzip, repo_root, say, Args, Context as _, Result};
+use crate::util::{bail, repo_root, say, Args, Context as _, Result};
 
 /// The output directory, relative to the repository root.
 pub const DIST_DIR: &str = "dist";
@@ -546,11 +546,12 @@ fn inline_module(boot: &str, site: &Path, cfg: &Packaging) -> Result<String> {
     // Gzipped before base64: the page is served gzipped too, and base64 of already-compressed bytes
     // costs almost nothing on the wire, while base64 of the raw wasm hides its repetitions from the
     // server's gzip (≈30 % more). The browser inflates it with DecompressionStream; where that is
-    // missing, `default()` rejects and boot.js keeps the static guidance.
+    // missing, `default()` rejects and boot.js keeps the static guidance. Zopfli writes the same
+    // gzip format about 5 % smaller than gzip -9 (3 KB of every single file), once per build.
     let _ = writeln!(
         module,
         "const gatewayDoctorWasm = \"{}\";",
-        base64(&gzip(&wasm))
+        base64(&zopfli_gzip(&wasm)?)
     );
     module.push_str(
         "const gatewayDoctorInlined = { ...gatewayDoctorGlue, default: async () => gatewayDoctorGlue.default({ \
@@ -823,6 +824,28 @@ fn copy_tree(from: &Path, to: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `bytes` in the gzip format, compressed with zopfli (smaller than gzip -9, slower to make: every
+/// single file inlines the same wasm, so the last result is kept).
+fn zopfli_gzip(bytes: &[u8]) -> Result<Vec<u8>> {
+    static LAST: std::sync::Mutex<Option<(Vec<u8>, Vec<u8>)>> = std::sync::Mutex::new(None);
+    let mut last = LAST.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some((input, output)) = &*last {
+        if input == bytes {
+            return Ok(output.clone());
+        }
+    }
+    let mut out = Vec::new();
+    zopfli::compress(
+        zopfli::Options::default(),
+        zopfli::Format::Gzip,
+        bytes,
+        &mut out,
+    )
+    .context("compressing the wasm with zopfli")?;
+    *last = Some((bytes.to_vec(), out.clone()));
+    Ok(out)
 }
 
 /// Standard base64 with padding (RFC 4648 §4), as CSP hashes and `atob` want it.
