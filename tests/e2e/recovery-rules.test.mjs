@@ -221,7 +221,12 @@ describe('recovery rules in Chromium', { timeout: 180_000, concurrency: true }, 
         // The "CDN" now hands out our own error page with 200 (body marker only, no header).
         const upstream = await f.upstream('cached-error', { port: upstreamPort });
         const startedAt = Date.now();
+        // At least 12.5 s, and until three checks have been seen (the backoff is up to 10 s apart by
+        // now, so 12.5 s alone sometimes holds only two), at most 30 s.
         await sleep(12_500);
+        const checked = async () =>
+          (await page.evaluate(() => window.__gdStates)).filter((st) => st === 'checking').length;
+        while ((await checked()) < 3 && Date.now() - startedAt < 30_000) await sleep(250);
 
         assert.equal(navigations.length, 1, 'the page never reloaded');
         assert.equal(page.url(), f.nginx.origin + PAGE);
@@ -243,7 +248,7 @@ describe('recovery rules in Chromium', { timeout: 180_000, concurrency: true }, 
         );
         const gaps = during.slice(1).map((p, i) => ((p.at - during[i].at) / 1000).toFixed(1));
         t.diagnostic(
-          `12.5 s: ${during.length} checks (${gaps.join(' s, ')} s apart), the application saw ` +
+          `${((Date.now() - startedAt) / 1000).toFixed(1)} s: ${during.length} checks (${gaps.join(' s, ')} s apart), the application saw ` +
             `${JSON.stringify(stats.by_request)}`,
         );
         assert.deepEqual(b.consoleErrors, []);
@@ -430,7 +435,8 @@ describe('recovery rules in Chromium', { timeout: 180_000, concurrency: true }, 
       });
     });
   });
-  describe('a turn is kept while the site is down again', () => {
+  // One after the other: both tests start and stop the application on the same port.
+  describe('a turn is kept while the site is down again', { concurrency: false }, () => {
     const f = fixture();
     let upstreamPort;
     const PAGE = '/basket';
@@ -445,51 +451,60 @@ describe('recovery rules in Chromium', { timeout: 180_000, concurrency: true }, 
     after(() => f.cleanup());
 
     // Page time runs on Playwright's fake clock (checks are real requests to real nginx, answered in
-    // real time), and Math.random is fixed: the visitor's turn is the same on every run.
+    // real time), and Math.random is fixed: the visitor's turn is the same on every run. Opens the
+    // page on the error page (nothing upstream yet) and returns the helpers both tests use.
+    async function onFakeClock() {
+      const b = await f.open();
+      const { page, context } = b;
+      await page.clock.install({ time: new Date('2026-06-01T12:00:00Z') });
+      await page.clock.pauseAt(new Date('2026-06-01T12:00:01Z'));
+      await useSmallTimerIds(context);
+      await context.addInitScript(() => {
+        Math.random = () => 0.8125;
+      });
+      const url = f.nginx.origin + PAGE;
+      const requests = recordOriginRequests(page, f.nginx.origin);
+      const healthAnswers = [];
+      page.on('response', (r) => {
+        if (new URL(r.url()).pathname === '/_gateway-doctor/health') healthAnswers.push(r.status());
+      });
+      // The page may be navigating away (the reload at the turn): that reads as 'gone'.
+      const state = () =>
+        page
+          .evaluate(() => document.getElementById('gateway-doctor')?.dataset.state ?? 'gone')
+          .catch(() => 'gone');
+      const countdown = async () => {
+        const text = await page.textContent('#gateway-doctor [data-gd="countdown"]');
+        return Number(/(\d+)/.exec(text ?? '')?.[1]);
+      };
+      const pageChecks = () => requests.filter((r) => !r.health && !r.navigation);
+      // Page time moves in steps of `ms`; after each, real time for the check it fired to be answered.
+      const advanceUntil = async (want, label, ms = 500, maxSteps = 200) => {
+        for (let i = 0; i < maxSteps; i++) {
+          if (await want()) return;
+          const before = healthAnswers.length;
+          await page.clock.runFor(ms);
+          const deadline = Date.now() + 3_000;
+          while ((await state()) === 'checking' && Date.now() < deadline) await sleep(10);
+          if (healthAnswers.length === before) await sleep(20);
+        }
+        assert.fail(`${label}: not reached; states ${await state()}, health ${healthAnswers.join(' ')}`);
+      };
+      const reloadedIntoTheApp = () =>
+        page.waitForResponse((r) => r.request().isNavigationRequest() && r.url() === url && r.status() === 200, {
+          timeout: 30_000,
+        });
+      const res = await page.goto(url, { waitUntil: 'load', timeout: 15_000 });
+      assert.equal(res.status(), 502);
+      await widgetMounted(page);
+      await advanceUntil(async () => healthAnswers.length >= 2, 'two health checks while down');
+      return { b, page, requests, healthAnswers, state, countdown, pageChecks, advanceUntil, reloadedIntoTheApp };
+    }
+
     test('no page check while down, then the countdown resumes where it stopped', { timeout: 90_000 }, async (t) => {
       await f.withLogs(async () => {
-        const b = await f.open();
-        const { page, context } = b;
-        await page.clock.install({ time: new Date('2026-06-01T12:00:00Z') });
-        await page.clock.pauseAt(new Date('2026-06-01T12:00:01Z'));
-        await useSmallTimerIds(context);
-        await context.addInitScript(() => {
-          Math.random = () => 0.8125;
-        });
-        const url = f.nginx.origin + PAGE;
-        const requests = recordOriginRequests(page, f.nginx.origin);
-        const healthAnswers = [];
-        page.on('response', (r) => {
-          if (new URL(r.url()).pathname === '/_gateway-doctor/health') healthAnswers.push(r.status());
-        });
-        // The page may be navigating away (the reload at the turn): that reads as 'gone'.
-        const state = () =>
-          page
-            .evaluate(() => document.getElementById('gateway-doctor')?.dataset.state ?? 'gone')
-            .catch(() => 'gone');
-        const countdown = async () => {
-          const text = await page.textContent('#gateway-doctor [data-gd="countdown"]');
-          return Number(/(\d+)/.exec(text ?? '')?.[1]);
-        };
-        const pageChecks = () => requests.filter((r) => !r.health && !r.navigation);
-        // Page time moves in steps of `ms`; after each, real time for the check it fired to be answered.
-        const advanceUntil = async (want, label, ms = 500, maxSteps = 200) => {
-          for (let i = 0; i < maxSteps; i++) {
-            if (await want()) return;
-            const before = healthAnswers.length;
-            await page.clock.runFor(ms);
-            const deadline = Date.now() + 3_000;
-            while ((await state()) === 'checking' && Date.now() < deadline) await sleep(10);
-            if (healthAnswers.length === before) await sleep(20);
-          }
-          assert.fail(`${label}: not reached; states ${await state()}, health ${healthAnswers.join(' ')}`);
-        };
-
-        const res = await page.goto(url, { waitUntil: 'load', timeout: 15_000 });
-        assert.equal(res.status(), 502);
-        await widgetMounted(page);
-        await advanceUntil(async () => healthAnswers.length >= 2, 'two health checks while down');
-
+        const { b, page, requests, healthAnswers, state, countdown, pageChecks, advanceUntil, reloadedIntoTheApp } =
+          await onFakeClock();
         // Up: the visitor is told, with a countdown to their turn.
         let upstream = await f.upstream('up', { port: upstreamPort });
         await advanceUntil(async () => (await state()) === 'coming-back', 'coming back');
@@ -523,10 +538,7 @@ describe('recovery rules in Chromium', { timeout: 180_000, concurrency: true }, 
         assert.deepEqual(pageChecks(), [], 'still no check of the page before the turn');
 
         // The turn comes: one check of the page, then the reload into the application.
-        const reloaded = page.waitForResponse(
-          (r) => r.request().isNavigationRequest() && r.url() === url && r.status() === 200,
-          { timeout: 30_000 },
-        );
+        const reloaded = reloadedIntoTheApp();
         for (let i = 0; i < resumed + 10 && pageChecks().length === 0; i++) {
           await page.clock.runFor(1_000);
           await sleep(20);
@@ -535,6 +547,27 @@ describe('recovery rules in Chromium', { timeout: 180_000, concurrency: true }, 
         assert.equal(pageChecks().length, 1, JSON.stringify(requests.filter((r) => r.at >= downAt)));
         await stopUpstream(upstream);
         t.diagnostic(`turn ${first} s away; resumed at ${resumed} s; health answers ${healthAnswers.join(' ')}`);
+        assert.deepEqual(b.consoleErrors, []);
+      });
+    });
+
+    test("a visitor who will not wait presses 'Reload page': checked and back at once", { timeout: 60_000 }, async () => {
+      await f.withLogs(async () => {
+        const { b, page, state, countdown, pageChecks, advanceUntil, reloadedIntoTheApp } = await onFakeClock();
+        const upstream = await f.upstream('up', { port: upstreamPort });
+        await advanceUntil(async () => (await state()) === 'coming-back', 'coming back');
+        const turn = await countdown();
+        assert.ok(turn >= 20, `a turn ${turn} s away`);
+        const button = page.locator('#gateway-doctor button[data-gd="retry-now"]');
+        assert.equal((await button.textContent()).trim(), 'Reload page');
+        assert.equal(await button.isEnabled(), true);
+        // No page time passes: only the button can bring the turn forward.
+        const reloaded = reloadedIntoTheApp();
+        await button.click();
+        await reloaded;
+        assert.equal(pageChecks().length, 1, 'the page is checked first, once');
+        await page.getByRole('heading', { level: 1, name: 'The demo application is up' }).waitFor({ timeout: 5_000 });
+        await stopUpstream(upstream);
         assert.deepEqual(b.consoleErrors, []);
       });
     });
