@@ -1004,3 +1004,48 @@ fn a_long_wait_counts_down_in_minutes() {
         Some("Nächste Prüfung in 10 min")
     );
 }
+
+#[test]
+fn a_turn_that_runs_past_the_give_up_time_is_still_taken() {
+    // Automatic checks stop after an hour; the site comes back two seconds before that, and this
+    // visitor's turn is later.
+    let mut m = Recovery::new(
+        &config(
+            r#"{"healthUrl": "/h", "reloadSpreadMs": 120000, "retry": {"giveUpAfterMs": 3600000}}"#,
+        ),
+        Start {
+            seed: 7,
+            ..start(OriginalMethod::Safe, None)
+        },
+    );
+    let back_at = T0 + 3_598_000;
+    let mut now = T0;
+    let mut answered_up = false;
+    let mut reloaded = false;
+    while now < T0 + 3_900_000 && !reloaded {
+        let Some(at) = m.next_deadline() else { break };
+        now = at;
+        let e = m.handle(now, Event::Tick);
+        reloaded |= e.reload;
+        if let Some(probe) = e.probe {
+            let result = if now >= back_at {
+                UP
+            } else {
+                down(now, probe.target)
+            };
+            answered_up |= now >= back_at && probe.target == ProbeTarget::Health;
+            let e = m.handle(
+                now,
+                Event::ProbeFinished {
+                    id: probe.id,
+                    result,
+                },
+            );
+            reloaded |= e.reload;
+        }
+    }
+    assert!(answered_up);
+    assert!(reloaded, "stopped in {:?} at +{} ms", m.phase(), now - T0);
+    // Without the fix the tab stopped at the give-up time, its visitor told "Returning in …".
+    assert!(now > T0 + 3_600_000, "the turn was after the give-up time");
+}

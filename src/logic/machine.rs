@@ -516,7 +516,8 @@ impl Recovery {
     fn tick(&mut self, now_ms: u64) -> Effects {
         match self.phase {
             Phase::Waiting { next_probe_at } if !self.is_paused() && now_ms >= next_probe_at => {
-                if now_ms >= self.give_up_at {
+                // A tab waiting for its turn has not given up: the site is back.
+                if now_ms >= self.give_up_at && self.slot_at.is_none() {
                     self.gave_up = true;
                     self.phase = Phase::Stopped;
                     return Effects::default();
