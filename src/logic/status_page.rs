@@ -597,6 +597,11 @@ pub fn clean_text(raw: &str, max: usize) -> String {
         }
         line.push(c);
     }
+    cut_with_ellipsis(line, max)
+}
+
+/// `line` if it has at most `max` characters, else its first `max - 1` and an ellipsis.
+fn cut_with_ellipsis(mut line: String, max: usize) -> String {
     match line.char_indices().nth(max) {
         Some(_) => {
             let keep = line
@@ -634,18 +639,7 @@ mod tests {
                 break;
             }
         }
-        match line.char_indices().nth(max) {
-            Some(_) => {
-                let keep = line
-                    .char_indices()
-                    .nth(max.saturating_sub(1))
-                    .map_or(0, |(i, _)| i);
-                line.truncate(keep);
-                line.push('…');
-                line
-            }
-            None => line,
-        }
+        cut_with_ellipsis(line, max)
     }
 
     #[test]

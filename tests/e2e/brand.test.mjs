@@ -10,6 +10,7 @@ import path from 'node:path';
 import {
   freePort,
   openBrowser,
+  recordCspViolations,
   removeScratchDir,
   requireEnv,
   siteWithConfig,
@@ -47,12 +48,7 @@ describe('the brand on the error page', { timeout: 60_000 }, () => {
     const b = await openBrowser({ origin: nginx.origin });
     browsers.push(b);
     await b.page.emulateMedia({ colorScheme });
-    await b.context.addInitScript(() => {
-      window.__cspViolations = [];
-      document.addEventListener('securitypolicyviolation', (e) => {
-        window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`);
-      });
-    });
+    b.cspViolations = await recordCspViolations(b.context);
     const res = await b.page.goto(url, { waitUntil: 'load', timeout: 15_000 });
     assert.equal(res.status(), 502);
     await widgetMounted(b.page);
@@ -89,7 +85,7 @@ describe('the brand on the error page', { timeout: 60_000 }, () => {
         background: 'rgb(10, 127, 90)',
         text: 'rgb(255, 255, 255)',
       });
-      assert.deepEqual(await light.page.evaluate(() => window.__cspViolations), [], 'nothing blocked by the CSP');
+      assert.deepEqual(await light.cspViolations(light.page), [], 'nothing blocked by the CSP');
       assert.deepEqual(light.consoleErrors.filter((e) => !/status of 502/.test(e)), []);
 
       const dark = await open(url, 'dark');

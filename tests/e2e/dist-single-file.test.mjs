@@ -10,7 +10,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { openBrowser } from './lib/harness.mjs';
+import {
+  openBrowser,
+  recordCspViolations,
+} from './lib/harness.mjs';
 import { distDir } from './lib/dist.mjs';
 
 const PAGE_PATH = '/shop/item?id=7';
@@ -116,12 +119,7 @@ describe('single-file pages served alone', { timeout: 120_000 }, () => {
         const { page } = b;
         const requests = [];
         page.on('request', (r) => requests.push({ url: r.url(), type: r.resourceType() }));
-        await page.addInitScript(() => {
-          window.__violations = [];
-          document.addEventListener('securitypolicyviolation', (e) => {
-            window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`);
-          });
-        });
+        const cspViolations = await recordCspViolations(page);
         const res = await page.goto(origin + PAGE_PATH, { waitUntil: 'load', timeout: 15_000 });
         assert.equal(res.status(), code);
         await page.getByRole('heading', { level: 1, name: HEADINGS[code] }).waitFor({ timeout: 5_000 });
@@ -136,7 +134,7 @@ describe('single-file pages served alone', { timeout: 120_000 }, () => {
         // Let the widget check the site at least once (its first delay is at most a few seconds).
         const deadline = Date.now() + 15_000;
         while (!requests.some((r) => r.type === 'fetch') && Date.now() < deadline) await page.waitForTimeout(100);
-        assert.deepEqual(await page.evaluate(() => window.__violations), [], 'no CSP violation');
+        assert.deepEqual(await cspViolations(page), [], 'no CSP violation');
         assert.deepEqual(b.consoleErrors, []);
         const foreign = requests.filter((r) => r.url !== origin + PAGE_PATH);
         assert.deepEqual(foreign, [], 'every request is the page itself (its load and the widget checks)');

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import {
   freePort,
   openBrowser,
+  recordCspViolations,
   requireEnv,
   startNginx,
   startUpstream,
@@ -99,12 +100,7 @@ describe('recovery after a 502', { timeout: 120_000 }, () => {
       const { page } = b;
       const url = nginx.origin + PAGE_PATH;
       // Anything the strict CSP blocks is recorded (and would also be a console error).
-      await b.context.addInitScript(() => {
-        window.__cspViolations = [];
-        document.addEventListener('securitypolicyviolation', (e) => {
-          window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`);
-        });
-      });
+      const cspViolations = await recordCspViolations(b.context);
 
       const res = await page.goto(url, { waitUntil: 'load', timeout: 15_000 });
       assert.equal(res.status(), 502);
@@ -119,7 +115,7 @@ describe('recovery after a 502', { timeout: 120_000 }, () => {
       await root.locator('[data-gd="countdown"]').waitFor({ state: 'attached', timeout: 5_000 });
       await root.locator('button[data-gd="retry-now"]').waitFor({ state: 'attached', timeout: 5_000 });
       assert.equal(await root.locator('[data-gd="status"]').getAttribute('aria-live'), 'polite');
-      assert.deepEqual(await page.evaluate(() => window.__cspViolations), [], 'the widget runs under the CSP');
+      assert.deepEqual(await cspViolations(page), [], 'the widget runs under the CSP');
 
       // Bring the application up on the port nginx proxies to. The page must notice and reload.
       const reloaded = page.waitForResponse(

@@ -184,7 +184,8 @@ fn name<'a>(bytes: &'a [u8], pos: &mut usize) -> Result<&'a str> {
     std::str::from_utf8(raw).map_err(|_| "an import name is not UTF-8".into())
 }
 
-fn push_leb(out: &mut Vec<u8>, mut n: u64) {
+/// Appends `n` as unsigned LEB128, the wasm binary format's integer encoding.
+pub fn push_leb(out: &mut Vec<u8>, mut n: u64) {
     loop {
         let b = (n & 0x7f) as u8;
         n >>= 7;

@@ -542,16 +542,8 @@ fn skip_limits(r: &mut Reader<'_>) -> Result<()> {
 mod tests {
     use super::*;
 
-    fn leb(mut n: usize, out: &mut Vec<u8>) {
-        loop {
-            let b = (n & 0x7f) as u8;
-            n >>= 7;
-            if n == 0 {
-                out.push(b);
-                return;
-            }
-            out.push(b | 0x80);
-        }
+    fn leb(n: usize, out: &mut Vec<u8>) {
+        crate::imports::push_leb(out, n as u64);
     }
 
     fn section(id: u8, content: &[u8], out: &mut Vec<u8>) {

@@ -480,3 +480,18 @@ export async function useSmallTimerIds(context) {
     };
   });
 }
+
+/**
+ * Records every Content-Security-Policy violation of the pages `target` (a page or a browser
+ * context) opens from now on; returns a function that reads them from `page`
+ * (`"<directive> <blocked URI>"` each).
+ */
+export async function recordCspViolations(target) {
+  await target.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`);
+    });
+  });
+  return (page) => page.evaluate(() => window.__cspViolations);
+}
