@@ -2,7 +2,8 @@
 // way a CDN's custom error page feature serves them: the only requests the page makes are its own
 // load and the widget's checks of the same URL; it runs under the strict CSP from dist/csp.txt; each
 // status has its own text; and when the site answers again the widget notices (without SSI it cannot
-// know the request was a GET, so it offers a button instead of reloading by itself).
+// know the request was a GET, so it offers a button instead of reloading by itself). The guidance is
+// readable from the first kilobytes of a file even when the connection stalls after them.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import {
   openBrowser,
   recordCspViolations,
@@ -142,6 +144,54 @@ describe('single-file pages served alone', { timeout: 120_000 }, () => {
         assert.ok(log.every((line) => line === `GET ${PAGE_PATH}`), `server saw only the page: ${log.join(', ')}`);
       });
       await b.close();
+    });
+  }
+
+  // A CDN or a struggling server may deliver the first round trip of the answer and then stall. The
+  // guidance must already be in it: this server sends the first 14 KB of the gzipped file (what a new
+  // connection's first round trip carries) and then holds the socket open without another byte.
+  for (const [name, file] of [
+    ['502.html', () => pages[502]],
+    ['multilingual/502.html', () => readFileSync(path.join(dist, 'multilingual/502.html'), 'utf8')],
+  ]) {
+    test(`${name}: the guidance can be read from the first 14 KB while the rest is stalled`, async () => {
+      const FIRST_ROUND_TRIP = 14 * 1024;
+      const gzipped = gzipSync(file(), { level: 9 });
+      assert.ok(gzipped.length > 2 * FIRST_ROUND_TRIP, 'the file is far bigger than what is sent');
+      const stalled = [];
+      const stalling = http.createServer((req, res) => {
+        res.writeHead(502, {
+          'content-type': 'text/html; charset=utf-8',
+          'content-encoding': 'gzip',
+          'cache-control': 'no-store',
+        });
+        res.write(gzipped.subarray(0, FIRST_ROUND_TRIP));
+        stalled.push(res); // never ended: the rest of the file never comes
+      });
+      await new Promise((resolve) => stalling.listen(0, '127.0.0.1', resolve));
+      const stallingOrigin = `http://127.0.0.1:${stalling.address().port}`;
+      const b = await openBrowser({ origin: stallingOrigin });
+      browsers.push(b);
+      try {
+        const { page } = b;
+        await page.goto(stallingOrigin + PAGE_PATH, { waitUntil: 'commit', timeout: 15_000 });
+        await page.getByRole('heading', { level: 1, name: HEADINGS[502] }).waitFor({ timeout: 10_000 });
+        const steps = page.getByRole('heading', { level: 2, name: 'What you can do' });
+        await steps.waitFor({ timeout: 10_000 });
+        assert.ok(await steps.isVisible(), 'the steps heading is shown');
+        const items = await page.locator('.gd-steps li').allInnerTexts();
+        assert.equal(items.length, 4, `the four steps are there: ${items.join(' | ')}`);
+        assert.match(items[0], /refresh/i);
+        assert.ok(await page.locator('.gd-steps li').first().isVisible(), 'the first step is on screen');
+        // Proof that the rest really is missing: the document is still loading and the widget,
+        // which comes with the rest of the file, has not started.
+        assert.equal(await page.evaluate(() => document.readyState), 'loading');
+        assert.equal(await page.locator('#gateway-doctor').getAttribute('data-state'), 'static');
+      } finally {
+        for (const res of stalled) res.destroy();
+        await b.close();
+        await new Promise((resolve) => stalling.close(resolve));
+      }
     });
   }
 

@@ -84,6 +84,7 @@ pub struct Npm {
 pub struct Budgets {
     pub wasm_gzip_max: u64,
     pub page_gzip_max: u64,
+    pub guidance_gzip_max: u64,
     pub locale_gzip_max: u64,
 }
 

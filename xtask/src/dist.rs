@@ -330,7 +330,7 @@ pub enum Inline<'a> {
 
 /// Replaces `/_gateway-doctor/` references: the stylesheet becomes a `<style>`, the icon a data: URL,
 /// and with [`Inline::Everything`] the boot module an inline module holding the wasm-bindgen glue and
-/// the wasm as base64.
+/// the wasm as base64, moved with the language bundles to the end of `<body>`.
 pub fn inline_assets(html: &str, site: &Path, cfg: &Packaging, what: Inline) -> Result<Inlined> {
     let offered_meta = |tags: &str| {
         [
@@ -362,6 +362,11 @@ pub fn inline_assets(html: &str, site: &Path, cfg: &Packaging, what: Inline) -> 
         Ok((name.to_owned(), bytes))
     };
     let mut out = String::with_capacity(html.len() + 128 * 1024);
+    // The inlined module (glue + wasm) and the language bundles are most of a single file's bytes.
+    // They go last, just before `</body>`: a module runs after parsing anyway, and the guidance in
+    // `<main>` then arrives within the first kilobytes instead of after the whole wasm, so a visitor
+    // on a slow or stalling connection reads it while the rest is still on its way.
+    let mut tail = String::new();
     let mut scripts = Vec::new();
     let mut styles = Vec::new();
     let mut rest = html;
@@ -437,7 +442,7 @@ pub fn inline_assets(html: &str, site: &Path, cfg: &Packaging, what: Inline) -> 
                         // Language bundles are data, like the config block: no CSP hash needed.
                         for locale in locales {
                             let _ = write!(
-                                out,
+                                tail,
                                 "<script type=\"application/json\" id=\"gateway-doctor-texts-{}\">{}</script>",
                                 locale.tag(),
                                 locales::bundle_json(*locale)
@@ -447,12 +452,18 @@ pub fn inline_assets(html: &str, site: &Path, cfg: &Packaging, what: Inline) -> 
                     let (_, boot) = asset(src)?;
                     let boot = String::from_utf8(boot).context("boot.js is not UTF-8")?;
                     let module = inline_module(&boot, site, cfg)?;
-                    let _ = write!(out, "<script type=\"module\">{module}</script>");
+                    let _ = write!(tail, "<script type=\"module\">{module}</script>");
                     scripts.push(module);
                 }
                 _ => bail!("the page has a {tag} that dist does not know how to inline"),
             }
         }
+    }
+    if !tail.is_empty() {
+        let Some(end) = out.rfind("</body>") else {
+            bail!("the page has no </body> to put the inlined scripts before");
+        };
+        out.insert_str(end, &tail);
     }
     if what != Inline::StyleOnly && out.contains(ASSET_PREFIX) {
         bail!("the single-file page still mentions {ASSET_PREFIX}: some asset was not inlined");
