@@ -9,7 +9,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { readFile, writeFile, mkdir, cp } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
-import { freePort, openBrowser, requireEnv, startUpstream, stopUpstream } from './lib/harness.mjs';
+import { freePort, openBrowser, rawGet, requireEnv, startUpstream, stopUpstream } from './lib/harness.mjs';
 import {
   distDir,
   installSite,
@@ -213,11 +213,15 @@ http://127.0.0.1:${port} {
     });
   });
 
-  test('assets are served; the pages are never a 200; the self-check is 204', async () => {
+  test('assets are served (the shipped .gz twins to browsers that take gzip); the pages are never a 200; the self-check is 204', async () => {
     await withLogs([caddy], async () => {
       const wasm = await request(`${origin}/_gateway-doctor/gateway_doctor_bg.wasm`);
       assert.equal(wasm.status, 200);
       assert.equal(wasm.headers.get('content-type'), 'application/wasm');
+      const gz = await rawGet(`${origin}/_gateway-doctor/gateway_doctor_bg.wasm`, { 'accept-encoding': 'gzip' });
+      assert.equal(gz.headers['content-encoding'], 'gzip');
+      const twin = await readFile(path.join(dir, 'site', 'gateway_doctor_bg.wasm.gz'));
+      assert.ok(gz.body.equals(twin), 'the shipped .gz file is what goes out');
       const direct = await request(`${origin}/_gateway-doctor/no-ssi/502.html`);
       assert.ok(direct.status >= 400, `direct request: ${direct.status}`);
       assert.equal((await request(`${origin}/_gateway-doctor/alive`)).status, 204);

@@ -6,9 +6,13 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import {
   freePort,
   openBrowser,
+  rawGet,
   recordCspViolations,
   requireEnv,
   startNginx,
@@ -73,6 +77,32 @@ describe('recovery after a 502', { timeout: 120_000 }, () => {
       const request = html.match(/<meta name="gateway-doctor:request" content="([^"]*)">/)?.[1];
       assert.equal(request, `GET ${PAGE_PATH} HTTP/1.1`);
       assert.ok(!html.includes('<!--#'), 'no SSI directive is left unprocessed');
+    });
+  });
+
+  test('assets come precompressed: the wasm is sent as the shipped .gz file, not gzipped on the fly', async () => {
+    await withLogs(async () => {
+      const { siteDir } = requireEnv();
+      for (const name of ['gateway_doctor_bg.wasm', 'gateway_doctor.js', 'boot.js', 'page.css', 'locales/de.json']) {
+        const plain = readFileSync(path.join(siteDir, name));
+        const twin = readFileSync(path.join(siteDir, `${name}.gz`));
+        const url = `${nginx.origin}/_gateway-doctor/${name}`;
+        const gz = await rawGet(url, { 'accept-encoding': 'gzip, deflate, br' });
+        assert.equal(gz.status, 200, name);
+        assert.equal(gz.headers['content-encoding'], 'gzip', `${name}: sent gzipped`);
+        // On-the-fly gzip would be chunked, without a length, and bigger (level 1): this is the file.
+        assert.equal(Number(gz.headers['content-length']), twin.length, `${name}: the .gz file's own length`);
+        assert.ok(gz.body.equals(twin), `${name}: the .gz file's bytes`);
+        assert.ok(gunzipSync(gz.body).equals(plain), `${name}: the twin holds the same file`);
+        assert.match(gz.headers.vary ?? '', /accept-encoding/i, `${name}: caches keep both forms apart`);
+        const raw = await rawGet(url, { 'accept-encoding': 'identity' });
+        assert.equal(raw.headers['content-encoding'], undefined, `${name}: plain for clients without gzip`);
+        assert.ok(raw.body.equals(plain), `${name}: plain bytes`);
+      }
+      // The page itself is plain text for SSI: it has no twin.
+      const page = await rawGet(nginx.origin + PAGE_PATH, { 'accept-encoding': 'identity' });
+      assert.equal(page.status, 502);
+      assert.match(page.body.toString('utf8'), /<meta name="gateway-doctor:request-id" content="[0-9a-f]{32}">/);
     });
   });
 

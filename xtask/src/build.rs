@@ -165,7 +165,35 @@ fn assemble_site(cfg: &Packaging) -> Result<PathBuf> {
     for name in [cfg.js_file(), "boot.js".to_owned()] {
         crate::minify::file(&site.join(name))?;
     }
+    precompress(&site)?;
     Ok(site)
+}
+
+/// Extensions of the assets that get a `.gz` twin.
+const PRECOMPRESSED: &[&str] = &["wasm", "js", "css", "json", "svg"];
+
+/// Writes `<file>.gz` (zopfli: smaller than gzip -9) next to every asset, for nginx's `gzip_static` and
+/// Caddy's `precompressed`: a failing site then spends no CPU compressing what every waiting visitor
+/// downloads, and sends fewer bytes than on-the-fly gzip would. The HTML is left alone: nginx runs
+/// SSI on it, which needs the plain text.
+fn precompress(dir: &Path) -> Result<()> {
+    for entry in fs::read_dir(dir).context(format!("reading {}", dir.display()))? {
+        let path = entry.context(format!("reading {}", dir.display()))?.path();
+        if path.is_dir() {
+            precompress(&path)?;
+            continue;
+        }
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if !PRECOMPRESSED.contains(&ext) {
+            continue;
+        }
+        let bytes = fs::read(&path).context(format!("reading {}", path.display()))?;
+        let mut gz = path.clone().into_os_string();
+        gz.push(".gz");
+        fs::write(&gz, crate::dist::zopfli_gzip(&bytes)?)
+            .context(format!("writing {}", Path::new(&gz).display()))?;
+    }
+    Ok(())
 }
 
 fn copy_tree(from: &Path, to: &Path) -> Result<()> {

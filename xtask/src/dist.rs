@@ -837,15 +837,15 @@ fn copy_tree(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
-/// `bytes` in the gzip format, compressed with zopfli (smaller than gzip -9, slower to make: every
-/// single file inlines the same wasm, so the last result is kept).
-fn zopfli_gzip(bytes: &[u8]) -> Result<Vec<u8>> {
-    static LAST: std::sync::Mutex<Option<(Vec<u8>, Vec<u8>)>> = std::sync::Mutex::new(None);
-    let mut last = LAST.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some((input, output)) = &*last {
-        if input == bytes {
-            return Ok(output.clone());
-        }
+/// `bytes` in the gzip format, compressed with zopfli (smaller than gzip -9, slower to make). Results
+/// are kept for the life of the process: the site's precompressed assets and every single file
+/// compress the same wasm.
+pub fn zopfli_gzip(bytes: &[u8]) -> Result<Vec<u8>> {
+    type Done = Vec<(Vec<u8>, Vec<u8>)>;
+    static DONE: std::sync::Mutex<Done> = std::sync::Mutex::new(Vec::new());
+    let mut done = DONE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some((_, output)) = done.iter().find(|(input, _)| input == bytes) {
+        return Ok(output.clone());
     }
     let mut out = Vec::new();
     zopfli::compress(
@@ -854,8 +854,8 @@ fn zopfli_gzip(bytes: &[u8]) -> Result<Vec<u8>> {
         bytes,
         &mut out,
     )
-    .context("compressing the wasm with zopfli")?;
-    *last = Some((bytes.to_vec(), out.clone()));
+    .context("compressing with zopfli")?;
+    done.push((bytes.to_vec(), out.clone()));
     Ok(out)
 }
 

@@ -8,6 +8,7 @@ import { spawn, execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { cp, mkdtemp, readdir, readFile, rm, writeFile, chmod } from 'node:fs/promises';
 import net from 'node:net';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -494,4 +495,21 @@ export async function recordCspViolations(target) {
     });
   });
   return (page) => page.evaluate(() => window.__cspViolations);
+}
+
+/** GET with the bytes as they come off the wire (no content decoding) and the answer's headers. */
+export function rawGet(url, headers = {}) {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers, timeout: 15_000 }, (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      })
+      .on('timeout', function onTimeout() {
+        this.destroy(new Error(`rawGet ${url}: no answer within 15 s`));
+      })
+      .on('error', reject);
+  });
 }
