@@ -7,13 +7,14 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cp, writeFile } from 'node:fs/promises';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import { distDir } from './lib/dist.mjs';
 import {
   killUpstream,
   openBrowser,
+  rawGet,
   removeScratchDir,
   requireEnv,
   scratchDir,
@@ -135,6 +136,16 @@ location = /status/summary.json {
     p.waitForFunction((w) => document.querySelector('gateway-status')?.dataset.level === w, want, { timeout });
 
   let statusPage; // the browser of the first two tests
+
+  test('every page of the site loads the snippet as its shipped .gz twin, not gzipped on the fly', async () => {
+    for (const name of ['gateway-status.js', 'gateway_doctor.js', 'gateway_doctor_bg.wasm']) {
+      const res = await rawGet(`${nginx.origin}/_gateway-doctor/status/${name}`, { 'accept-encoding': 'gzip' });
+      assert.equal(res.status, 200, name);
+      assert.equal(res.headers['content-encoding'], 'gzip', name);
+      const twin = await readFile(path.join(siteDir, 'status', `${name}.gz`));
+      assert.ok(res.body.equals(twin), `${name}: the .gz file's bytes`);
+    }
+  });
 
   test('an incident on the status page is shown as text, hostile HTML included', async () => {
     await withLogs(async () => {

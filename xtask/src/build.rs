@@ -176,7 +176,7 @@ const PRECOMPRESSED: &[&str] = &["wasm", "js", "css", "json", "svg"];
 /// Caddy's `precompressed`: a failing site then spends no CPU compressing what every waiting visitor
 /// downloads, and sends fewer bytes than on-the-fly gzip would. The HTML is left alone: nginx runs
 /// SSI on it, which needs the plain text.
-fn precompress(dir: &Path) -> Result<()> {
+pub fn precompress(dir: &Path) -> Result<()> {
     for entry in fs::read_dir(dir).context(format!("reading {}", dir.display()))? {
         let path = entry.context(format!("reading {}", dir.display()))?.path();
         if path.is_dir() {

@@ -202,7 +202,8 @@ fn snippet(cfg: &Packaging, out: &Path) -> Result<()> {
     for name in [SNIPPET_FILES[0].to_owned(), cfg.js_file()] {
         crate::minify::file(&out.join(name))?;
     }
-    Ok(())
+    // Served from /usr/share/gateway-doctor/status by the nginx recipe, with gzip_static.
+    crate::build::precompress(out)
 }
 
 fn fresh_dir(dir: &Path) -> Result<()> {
