@@ -6,7 +6,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   freePort,
@@ -37,6 +37,7 @@ describe('degradation without a working widget', { timeout: 90_000 }, () => {
     const wasm = path.join(brokenSite, 'gateway_doctor_bg.wasm');
     const bytes = await readFile(wasm);
     await writeFile(wasm, bytes.subarray(0, bytes.length >> 1));
+    await rm(`${wasm}.gz`); // else nginx's gzip_static would serve the intact twin
     brokenNginx = await startNginx({ upstreamPort: await freePort(), siteDir: brokenSite });
   });
 

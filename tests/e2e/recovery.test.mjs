@@ -106,6 +106,51 @@ describe('recovery after a 502', { timeout: 120_000 }, () => {
     });
   });
 
+  // boot.js imports the glue, which fetches the wasm: without the page's preload hints that is three
+  // round trips one after another. Here boot.js is held back until the browser has asked for the
+  // other two (it never would without the hints), and each file must still be fetched only once
+  // (a hint that does not match the glue's own request would download the wasm twice).
+  test("the widget's files are fetched together, each once", async () => {
+    await withLogs(async () => {
+      const b = await openBrowser({ origin: nginx.origin });
+      browsers.push(b);
+      const { page } = b;
+      const asked = [];
+      page.on('request', (r) => {
+        const name = new URL(r.url()).pathname.replace('/_gateway-doctor/', '');
+        if (['boot.js', 'gateway_doctor.js', 'gateway_doctor_bg.wasm'].includes(name)) asked.push(name);
+      });
+      let release;
+      const bothAsked = new Promise((resolve) => {
+        release = resolve;
+      });
+      page.on('request', () => {
+        if (asked.includes('gateway_doctor.js') && asked.includes('gateway_doctor_bg.wasm')) release();
+      });
+      await page.route('**/_gateway-doctor/boot.js', async (route) => {
+        const held = await Promise.race([
+          bothAsked.then(() => false),
+          new Promise((resolve) => setTimeout(() => resolve(true), 10_000)),
+        ]);
+        if (held) asked.push('boot.js held 10 s: the glue and the wasm were not requested before it');
+        await route.continue();
+      });
+      await page.goto(nginx.origin + PAGE_PATH, { waitUntil: 'load', timeout: 30_000 });
+      await widgetMounted(page);
+      assert.deepEqual(
+        [...asked].sort(),
+        ['boot.js', 'gateway_doctor.js', 'gateway_doctor_bg.wasm'],
+        'requested before boot.js arrived, and each once',
+      );
+      assert.deepEqual(b.consoleErrors, []);
+      assert.ok(
+        !b.consoleLog.some((line) => /preloaded .* not used/i.test(line)),
+        `every preload is used:\n${b.consoleLog.join('\n')}`,
+      );
+      await b.close();
+    });
+  });
+
   test('without JavaScript the static guidance is complete', async () => {
     await withLogs(async () => {
       const b = await openBrowser({ origin: nginx.origin, javaScriptEnabled: false });

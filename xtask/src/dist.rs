@@ -415,6 +415,15 @@ pub fn inline_assets(html: &str, site: &Path, cfg: &Packaging, what: Inline) -> 
                         percent_encode_svg(svg.trim())
                     );
                 }
+                // Hints to fetch the glue and the wasm early: a page that loads them keeps
+                // them, a single file (which has both inside) drops them.
+                Some("modulepreload" | "preload") if what == Inline::StyleOnly => {
+                    asset(href)?;
+                    out.push_str(tag);
+                }
+                Some("modulepreload" | "preload") => {
+                    rest = rest.strip_prefix('\n').unwrap_or(rest);
+                }
                 other => bail!(
                     "the page has a <link rel={other:?}> that dist does not know how to inline"
                 ),
