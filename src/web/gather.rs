@@ -131,6 +131,7 @@ impl Pending {
 
 /// Sends one round; `done` gets how many requests were sent once every probe has landed or the
 /// deadline aborted it.
+///
 /// `controller` aborts every probe of the round: at its deadline, or earlier when the caller
 /// aborts it (unmount). Without one (the browser refused to make it) nothing is sent.
 pub fn round(

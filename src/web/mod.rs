@@ -45,7 +45,7 @@ use crate::logic::config::config_from_json;
 /// English or keep the static page.
 ///
 /// In the npm build (feature `api`) it returns a handle whose `unmount()` stops the widget and
-/// gives `root` back empty (see [`app::MountedWidget`]); the error page's build returns nothing.
+/// gives `root` back empty (`app::MountedWidget`); the error page's build returns nothing.
 #[cfg(feature = "page")]
 #[wasm_bindgen]
 pub fn mount(

@@ -38,6 +38,7 @@ struct Steps {
 pub struct Teardown;
 
 impl Teardown {
+    /// Nothing registered yet, not stopped.
     pub fn new() -> Teardown {
         #[cfg(feature = "api")]
         return Teardown::default();
