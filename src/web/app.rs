@@ -13,6 +13,7 @@ use super::dom::{element, set_attribute_if_changed, set_flag, set_text, warn};
 use super::page::PageInfo;
 use super::probe::{self, Answer};
 use super::tabs::{self, Tabs};
+use super::teardown::Teardown;
 use crate::logic::catalog::Catalog;
 use crate::logic::config::Config;
 use crate::logic::machine::{Carried, Effects, Event, ProbeResult, ProbeTarget, Recovery, Start};
@@ -43,9 +44,32 @@ pub struct App {
     pub tabs: Tabs,
     /// Shown under the widget; fed with every finished check.
     diagnosis: Option<Rc<Diagnoser>>,
+    /// How to undo all of the above (the npm build's `unmount`).
+    #[cfg(feature = "api")]
+    teardown: Teardown,
 }
 
 pub type Shared = Rc<RefCell<App>>;
+
+/// What `mount` returns: in the npm build (feature `api`) a handle whose `unmount()` stops the
+/// widget. The error page never unmounts (the page goes away instead) and gets nothing.
+#[cfg(feature = "api")]
+pub type Mounted = MountedWidget;
+#[cfg(not(feature = "api"))]
+pub type Mounted = ();
+
+/// Whether the widget was unmounted: late callbacks (a probe's answer, a lock grant) return early.
+/// A constant `false` in the error page's build, without even borrowing the app.
+#[inline]
+pub fn is_stopped(app: &Shared) -> bool {
+    #[cfg(feature = "api")]
+    return app.borrow().teardown.is_stopped();
+    #[cfg(not(feature = "api"))]
+    {
+        let _ = app;
+        false
+    }
+}
 
 pub fn now_ms() -> u64 {
     js_sys::Date::now() as u64
@@ -64,7 +88,7 @@ pub fn start(
     config: Config,
     texts: Rc<Catalog>,
     page: PageInfo,
-) -> Result<(), JsValue> {
+) -> Result<Mounted, JsValue> {
     let window = web_sys::window().ok_or("gateway-doctor: no window")?;
     let document = window.document().ok_or("gateway-doctor: no document")?;
     let navigator = window.navigator();
@@ -97,12 +121,16 @@ pub fn start(
     if let Some(hash) = page_url.find('#') {
         page_url.truncate(hash);
     }
+    // The host's own `lang`/`dir` on its element, given back at unmount.
+    #[cfg(feature = "api")]
+    let host_language = (root.get_attribute("lang"), root.get_attribute("dir"));
     let widget = build_widget(&document, root, &texts)?;
     let host = location.hostname().unwrap_or_default();
     let site_name = config.site_name.as_deref().unwrap_or(&host);
     super::brand::apply(&document, &config.brand, site_name);
     let button = widget.button.clone();
     let widget_root = widget.root.clone();
+    let teardown = Teardown::new();
     let app: Shared = Rc::new(RefCell::new(App {
         window: window.clone(),
         machine,
@@ -115,31 +143,99 @@ pub fn start(
         in_flight: None,
         tabs: Tabs::default(),
         diagnosis: None,
+        #[cfg(feature = "api")]
+        teardown: teardown.clone(),
     }));
 
     let tick = callback(&app, |_| Some(Event::Tick));
     app.borrow_mut().tick = Some(tick.unchecked_into());
     let doc = document.clone();
-    listen(&document, "visibilitychange", &app, move |_| {
+    listen(&teardown, &document, "visibilitychange", &app, move |_| {
         Some(Event::VisibilityChanged {
             visible: is_visible(&doc),
         })
     })?;
-    listen(&window, "online", &app, |_| {
+    listen(&teardown, &window, "online", &app, |_| {
         Some(Event::ConnectivityChanged { online: true })
     })?;
-    listen(&window, "offline", &app, |_| {
+    listen(&teardown, &window, "offline", &app, |_| {
         Some(Event::ConnectivityChanged { online: false })
     })?;
-    listen(&button, "click", &app, |_| Some(Event::ButtonPressed))?;
-    tabs::start(&app, seed);
+    listen(&teardown, &button, "click", &app, |_| {
+        Some(Event::ButtonPressed)
+    })?;
+    tabs::start(&app, seed, &teardown);
     dispatch(&app, Event::Tick);
     // The diagnosis is extra: if it cannot start, the recovery widget still works.
-    match diagnosis::start(&widget_root, config, texts, &page) {
+    match diagnosis::start(&widget_root, config, texts, &page, teardown) {
         Ok(d) => app.borrow_mut().diagnosis = Some(d),
         Err(_) => warn("gateway-doctor: could not start the diagnosis"),
     }
+    #[cfg(feature = "api")]
+    return Ok(MountedWidget { app, host_language });
+    #[cfg(not(feature = "api"))]
     Ok(())
+}
+
+/// A mounted widget, as the npm build's `mount` returns it.
+#[cfg(feature = "api")]
+#[wasm_bindgen]
+pub struct MountedWidget {
+    app: Shared,
+    /// The element's `lang` and `dir` before the widget set its own.
+    host_language: (Option<String>, Option<String>),
+}
+
+#[cfg(feature = "api")]
+#[wasm_bindgen]
+impl MountedWidget {
+    /// Stops everything the widget started and gives the element back, empty: the timer, the
+    /// probe and the diagnosis's round in flight (aborted), every event listener, the channel,
+    /// the heartbeat and the prober lock (released or its request abandoned, so another tab's
+    /// widget takes over). Whatever lands later is ignored; above all, no reload. Idempotent.
+    pub fn unmount(&self) {
+        let teardown = self.app.borrow().teardown.clone();
+        if teardown.is_stopped() {
+            return;
+        }
+        // The flag first: from here on every late callback returns early.
+        teardown.stop();
+        let (window, timer, probe, diagnosis, root) = {
+            let mut a = self.app.borrow_mut();
+            // The timer callback holds the app: dropping it here breaks that cycle.
+            a.tick = None;
+            (
+                a.window.clone(),
+                a.timer.take(),
+                a.in_flight.take(),
+                a.diagnosis.take(),
+                a.widget.root.clone(),
+            )
+        };
+        if let Some(id) = timer {
+            window.clear_timeout_with_handle(id);
+        }
+        if let Some(controller) = probe {
+            controller.abort();
+        }
+        tabs::stop(&self.app);
+        if let Some(d) = diagnosis {
+            d.stop();
+        }
+        root.set_text_content(None);
+        for name in ["data-state", "data-verdict"] {
+            let _ = root.remove_attribute(name);
+        }
+        for (name, host) in [
+            ("lang", &self.host_language.0),
+            ("dir", &self.host_language.1),
+        ] {
+            let _ = match host {
+                Some(value) => root.set_attribute(name, value),
+                None => root.remove_attribute(name),
+            };
+        }
+    }
 }
 
 fn build_widget(document: &Document, root: Element, texts: &Catalog) -> Result<Widget, JsValue> {
@@ -228,7 +324,7 @@ fn speak_language(document: &Document, root: &Element, texts: &Catalog) -> Resul
     Ok(())
 }
 
-/// A JS function that turns a DOM event into a machine event. Lives as long as the page.
+/// A JS function that turns a DOM event into a machine event. Lives as long as the widget.
 fn callback(
     app: &Shared,
     to_event: impl Fn(web_sys::Event) -> Option<Event<'static>> + 'static,
@@ -243,17 +339,22 @@ fn callback(
 }
 
 fn listen(
+    teardown: &Teardown,
     target: &EventTarget,
-    name: &str,
+    name: &'static str,
     app: &Shared,
     to_event: impl Fn(web_sys::Event) -> Option<Event<'static>> + 'static,
 ) -> Result<(), JsValue> {
     let f = callback(app, to_event);
-    target.add_event_listener_with_callback(name, f.unchecked_ref())
+    teardown.listen(target, name, &f)
 }
 
 /// Feeds one event to the machine, carries out the effects, redraws and re-arms the timer.
+/// Does nothing once the widget was unmounted: no probe, no timer, no reload.
 pub fn dispatch(app: &Shared, event: Event) {
+    if is_stopped(app) {
+        return;
+    }
     let now = now_ms();
     let effects = app.borrow_mut().machine.handle(now, event);
     carry_out(app, effects);
@@ -282,6 +383,10 @@ fn carry_out(app: &Shared, effects: Effects) {
         let read_body = p.target == ProbeTarget::Page;
         let aborted = signal.clone();
         let landed = move |answer: Answer| {
+            // Unmounted while under way (aborted): neither the machine nor the diagnosis hears it.
+            if is_stopped(&app) {
+                return;
+            }
             let elapsed_ms = now_ms().saturating_sub(started).min(u32::MAX as u64) as u32;
             if let (true, Answer::Http { crowd: Some(c), .. }) = (health, &answer) {
                 app.borrow_mut().machine.crowd_hint(*c);

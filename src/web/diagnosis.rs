@@ -16,13 +16,14 @@ use std::rc::Rc;
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element};
+use web_sys::{AbortController, Document, Element};
 
 use super::app::is_visible;
 use super::dom::{element, warn};
 use super::gather::{self, CspWatch, Targets};
 use super::page::PageInfo;
 use super::promise::{after_queued_tasks, when_settled};
+use super::teardown::Teardown;
 use crate::logic::catalog::Catalog;
 use crate::logic::config::{is_same_origin_path, Config};
 use crate::logic::environment::Environment;
@@ -76,6 +77,11 @@ pub struct Diagnoser {
     round_started: Cell<u64>,
     /// Rounds in a row in which some probe hit the deadline.
     timed_out_rounds: Cell<u32>,
+    /// The widget's: listeners are added through it, and nothing runs once it stopped.
+    teardown: Teardown,
+    /// The round in flight, aborted at unmount (npm build only).
+    #[cfg(feature = "api")]
+    round_abort: RefCell<Option<AbortController>>,
 }
 
 /// Starts the diagnosis under `root`: shows what the gateway already said, starts the first
@@ -85,6 +91,7 @@ pub fn start(
     config: Config,
     texts: Rc<Catalog>,
     page: &PageInfo,
+    teardown: Teardown,
 ) -> Result<Rc<Diagnoser>, JsValue> {
     let window = web_sys::window().ok_or("gateway-doctor: no window")?;
     let document = window.document().ok_or("gateway-doctor: no document")?;
@@ -117,11 +124,14 @@ pub fn start(
         running: Cell::new(false),
         pending: Cell::new(false),
         checks: Cell::new(0),
-        csp: CspWatch::start()?,
+        csp: CspWatch::start(&teardown)?,
         csp_warned: Cell::new(0),
         stale: Cell::new(None),
         round_started: Cell::new(gather::now_ms()),
         timed_out_rounds: Cell::new(0),
+        teardown,
+        #[cfg(feature = "api")]
+        round_abort: RefCell::new(None),
     });
     d.build_report_ui()?;
     if d.config.operator.enabled {
@@ -130,8 +140,8 @@ pub fn start(
 
     let again = d.clone();
     let rerun = Closure::<dyn FnMut()>::new(move || run(&again)).into_js_value();
-    window.add_event_listener_with_callback("online", rerun.unchecked_ref())?;
-    window.add_event_listener_with_callback("offline", rerun.unchecked_ref())?;
+    d.teardown.listen(&window, "online", &rerun)?;
+    d.teardown.listen(&window, "offline", &rerun)?;
     let shown = d.clone();
     let on_visible = Closure::<dyn FnMut()>::new(move || {
         if shown.pending.get() {
@@ -139,8 +149,8 @@ pub fn start(
         }
     })
     .into_js_value();
-    d.document
-        .add_event_listener_with_callback("visibilitychange", on_visible.unchecked_ref())?;
+    d.teardown
+        .listen(&d.document, "visibilitychange", &on_visible)?;
     let refresh = d.clone();
     let on_csp = Closure::<dyn FnMut()>::new(move || {
         if !refresh.section.has_attribute("aria-busy") {
@@ -189,6 +199,9 @@ fn run(d: &Rc<Diagnoser>) {
         self_check: d.self_check,
         ..Targets::default()
     };
+    let controller = AbortController::new();
+    #[cfg(feature = "api")]
+    d.round_abort.replace(controller.clone().ok());
     let landed = d.clone();
     let round_done = move |_sent: u32| {
         if landed.round.get() != round {
@@ -196,6 +209,10 @@ fn run(d: &Rc<Diagnoser>) {
         }
         // Content-Security-Policy violations are reported as tasks: let them arrive first.
         after_queued_tasks(Box::new(move || {
+            // Unmounted meanwhile (the round was aborted): nothing to show.
+            if landed.teardown.is_stopped() {
+                return;
+            }
             let timed_out = landed.evidence.borrow().round_timed_out();
             landed.timed_out_rounds.set(if timed_out {
                 landed.timed_out_rounds.get().saturating_add(1)
@@ -206,7 +223,13 @@ fn run(d: &Rc<Diagnoser>) {
             landed.show();
         }));
     };
-    gather::round(&d.config, &d.evidence, targets, Box::new(round_done));
+    gather::round(
+        &d.config,
+        &d.evidence,
+        targets,
+        controller,
+        Box::new(round_done),
+    );
 }
 
 /// Only links that the logic's own checks accept become `href`s; anything else stays text.
@@ -217,6 +240,16 @@ fn safe_href(href: &str) -> bool {
 }
 
 impl Diagnoser {
+    /// At unmount (after the teardown removed the listeners): aborts the round in flight and
+    /// drops the callback that holds this diagnoser.
+    #[cfg(feature = "api")]
+    pub fn stop(&self) {
+        if let Some(controller) = self.round_abort.take() {
+            controller.abort();
+        }
+        self.csp.forget_on_change();
+    }
+
     /// `data-round` on the section says whether probes are in flight (`running`) or the verdict
     /// rests on everything measured (`done`): a hook for styles, monitoring and tests.
     fn set_running(&self, running: bool) {
@@ -472,7 +505,7 @@ impl Diagnoser {
         *self.report_ui.borrow_mut() = Some(ReportUi { status, text });
         let d = self.clone();
         let on_click = Closure::<dyn FnMut()>::new(move || d.copy_report()).into_js_value();
-        button.add_event_listener_with_callback("click", on_click.unchecked_ref())
+        self.teardown.listen(&button, "click", &on_click)
     }
 
     fn report_text(&self) -> String {

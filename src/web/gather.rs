@@ -27,6 +27,7 @@ use super::dom::warn;
 use super::js_value::to_json;
 use super::probe::{self, Options};
 use super::promise::{after_queued_tasks, when_settled};
+use super::teardown::Teardown;
 use crate::logic::config::{config_from_json, is_same_origin_path, Config, StatusPageConfig};
 use crate::logic::environment::Environment;
 use crate::logic::evidence::{Evidence, HttpAnswer, ProbeOutcome, Visit, GATEWAY_SELF_CHECK_PATH};
@@ -130,13 +131,17 @@ impl Pending {
 
 /// Sends one round; `done` gets how many requests were sent once every probe has landed or the
 /// deadline aborted it.
+///
+/// `controller` aborts every probe of the round: at its deadline, or earlier when the caller
+/// aborts it (unmount). Without one (the browser refused to make it) nothing is sent.
 pub fn round(
     config: &Config,
     evidence: &Rc<RefCell<Evidence>>,
     targets: Targets,
+    controller: Result<AbortController, JsValue>,
     done: Box<dyn FnOnce(u32)>,
 ) {
-    let (Some(window), Ok(controller)) = (web_sys::window(), AbortController::new()) else {
+    let (Some(window), Ok(controller)) = (web_sys::window(), controller) else {
         return done(0);
     };
     let signal = controller.signal();
@@ -308,8 +313,9 @@ fn origin_of(url: &str) -> Option<String> {
 }
 
 impl CspWatch {
-    /// Listens for violations for the rest of the page's life.
-    pub fn start() -> Result<Rc<CspWatch>, JsValue> {
+    /// Listens for violations until `teardown` stops (the widget's unmount, or the end of a
+    /// `diagnose` call); on the error page, for the rest of the page's life.
+    pub fn start(teardown: &Teardown) -> Result<Rc<CspWatch>, JsValue> {
         let document = web_sys::window()
             .and_then(|w| w.document())
             .ok_or("gateway-doctor: no document")?;
@@ -333,16 +339,19 @@ impl CspWatch {
             }
         })
         .into_js_value();
-        document.add_event_listener_with_callback(
-            "securitypolicyviolation",
-            listener.unchecked_ref(),
-        )?;
+        teardown.listen(&document, "securitypolicyviolation", &listener)?;
         Ok(watch)
     }
 
     /// Runs `f` after each newly blocked origin.
     pub fn on_change(&self, f: js_sys::Function) {
         *self.on_change.borrow_mut() = Some(f);
+    }
+
+    /// Forgets the `on_change` callback (at unmount: it holds the widget, which holds this).
+    #[cfg(feature = "api")]
+    pub fn forget_on_change(&self) {
+        self.on_change.take();
     }
 
     fn is_blocked(&self, url: &str) -> bool {
@@ -578,7 +587,9 @@ pub fn diagnose(config: JsValue) -> Promise {
     };
     let online = window.navigator().on_line();
     let evidence = Rc::new(RefCell::new(Evidence::for_config(&config, online)));
-    let csp = match CspWatch::start() {
+    // The violation listener lives as long as this call, not as long as the page.
+    let listening = Teardown::new();
+    let csp = match CspWatch::start(&listening) {
         Ok(csp) => csp,
         Err(e) => return Promise::reject(&e),
     };
@@ -593,12 +604,18 @@ pub fn diagnose(config: JsValue) -> Promise {
     };
     let config = Rc::new(config);
     Promise::new(&mut |resolve, _reject| {
-        let (settings, gathered, csp) = (config.clone(), evidence.clone(), csp.clone());
+        let (settings, gathered, csp, listening) = (
+            config.clone(),
+            evidence.clone(),
+            csp.clone(),
+            listening.clone(),
+        );
         let decided = move |sent: u32| {
             let config = settings;
             if online {
                 csp.apply(&config, &mut gathered.borrow_mut(), &Cell::new(0));
             }
+            listening.stop();
             let e = gathered.borrow().clone();
             let d = decide(&e);
             let environment = environment();
@@ -628,6 +645,12 @@ pub fn diagnose(config: JsValue) -> Promise {
         };
         // Violation events are queued as tasks: let them arrive before deciding.
         let after_violations = move |sent: u32| after_queued_tasks(Box::new(move || decided(sent)));
-        round(&config, &evidence, targets, Box::new(after_violations));
+        round(
+            &config,
+            &evidence,
+            targets,
+            AbortController::new(),
+            Box::new(after_violations),
+        );
     })
 }

@@ -15,6 +15,7 @@ mod promise;
 #[cfg(feature = "snippet")]
 mod status;
 mod tabs;
+mod teardown;
 
 use std::rc::Rc;
 
@@ -42,6 +43,9 @@ use crate::logic::config::config_from_json;
 /// visitor's language bundle (`locales/<tag>.json`, see `logic::catalog`): the wasm itself carries
 /// no text. A bundle that does not fit this build is refused with an error, so the caller can try
 /// English or keep the static page.
+///
+/// In the npm build (feature `api`) it returns a handle whose `unmount()` stops the widget and
+/// gives `root` back empty (`app::MountedWidget`); the error page's build returns nothing.
 #[cfg(feature = "page")]
 #[wasm_bindgen]
 pub fn mount(
@@ -49,7 +53,7 @@ pub fn mount(
     config: JsValue,
     page: JsValue,
     texts: JsValue,
-) -> Result<(), JsValue> {
+) -> Result<app::Mounted, JsValue> {
     let mut catalog = read_catalog(&texts).map_err(|problem| {
         let mut message = String::from("gateway-doctor: language bundle refused: ");
         message.push_str(problem);

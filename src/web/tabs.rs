@@ -12,6 +12,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{BroadcastChannel, MessageEvent};
 
 use super::app::{dispatch, now_ms, Shared};
+use super::teardown::Teardown;
 use crate::logic::election::{
     coming_back_message, parse_coming_back, parse_heartbeat, Election, HEARTBEAT_MS,
 };
@@ -32,6 +33,9 @@ pub struct Tabs {
     uses_locks: bool,
     /// The BroadcastChannel election, when Web Locks are missing.
     election: Option<Election>,
+    /// Aborted at unmount: a lock request still queued leaves the queue (npm build only).
+    #[cfg(feature = "api")]
+    abandon: Option<web_sys::AbortController>,
 }
 
 fn has_global(name: &str) -> bool {
@@ -49,7 +53,7 @@ fn web_locks() -> Option<(JsValue, Function)> {
 }
 
 /// Starts coordinating. Called once, after the app exists.
-pub fn start(app: &Shared, seed: u64) {
+pub fn start(app: &Shared, seed: u64, teardown: &Teardown) {
     let channel = if has_global("BroadcastChannel") {
         BroadcastChannel::new(CHANNEL).ok()
     } else {
@@ -72,6 +76,8 @@ pub fn start(app: &Shared, seed: u64) {
             channel,
             uses_locks,
             election,
+            #[cfg(feature = "api")]
+            abandon: web_sys::AbortController::new().ok(),
             ..Tabs::default()
         };
     }
@@ -79,12 +85,44 @@ pub fn start(app: &Shared, seed: u64) {
         let beat = app.clone();
         let beat_fn = Closure::<dyn FnMut()>::new(move || heartbeat(&beat)).into_js_value();
         if let Some(window) = web_sys::window() {
-            let _ = window.set_interval_with_callback_and_timeout_and_arguments_0(
+            if let Ok(id) = window.set_interval_with_callback_and_timeout_and_arguments_0(
                 beat_fn.unchecked_ref(),
                 HEARTBEAT_MS as i32,
-            );
+            ) {
+                teardown.on_stop(move || {
+                    if let Some(window) = web_sys::window() {
+                        window.clear_interval_with_handle(id);
+                    }
+                });
+            }
         }
         heartbeat(app);
+    }
+}
+
+/// At unmount: hands the prober role on (the lock released, a queued request abandoned; an
+/// election peer takes over when the heartbeats stop) and closes the channel.
+#[cfg(feature = "api")]
+pub fn stop(app: &Shared) {
+    let (release, abandon, channel) = {
+        let mut a = app.borrow_mut();
+        // A grant still on its way is handed straight back (see `request_lock`).
+        a.tabs.lock_generation = a.tabs.lock_generation.wrapping_add(1);
+        (
+            a.tabs.release_lock.take(),
+            a.tabs.abandon.take(),
+            a.tabs.channel.take(),
+        )
+    };
+    if let Some(release) = release {
+        let _ = release.call0(&JsValue::UNDEFINED);
+    }
+    if let Some(abandon) = abandon {
+        abandon.abort();
+    }
+    if let Some(channel) = channel {
+        channel.set_onmessage(None);
+        channel.close();
     }
 }
 
@@ -188,6 +226,13 @@ fn request_lock(app: &Shared, if_available: bool, generation: u32) {
     if if_available {
         let _ = Reflect::set(&options, &JsValue::from_str("ifAvailable"), &JsValue::TRUE);
     }
+    // Only a queued request can be abandoned (`ifAvailable` and `signal` do not go together).
+    #[cfg(feature = "api")]
+    if !if_available {
+        if let Some(abandon) = &app.borrow().tabs.abandon {
+            let _ = Reflect::set(&options, &JsValue::from_str("signal"), &abandon.signal());
+        }
+    }
     let app = app.clone();
     let granted = Closure::once_into_js(move |lock: JsValue| -> JsValue {
         if app.borrow().tabs.lock_generation != generation {
@@ -205,5 +250,12 @@ fn request_lock(app: &Shared, if_available: bool, generation: u32) {
         dispatch(&app, Event::LeadershipChanged { leader: true });
         held.into()
     });
-    let _ = request.call3(&locks, &JsValue::from_str(LOCK), &options, &granted);
+    let requested = request.call3(&locks, &JsValue::from_str(LOCK), &options, &granted);
+    // An abandoned request rejects (AbortError): expected, not an error for the console.
+    #[cfg(feature = "api")]
+    if let Ok(requested) = requested.and_then(JsCast::dyn_into::<Promise>) {
+        super::promise::when_settled(&requested, Box::new(drop));
+    }
+    #[cfg(not(feature = "api"))]
+    let _ = requested;
 }

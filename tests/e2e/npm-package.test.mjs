@@ -57,20 +57,56 @@ const INDEX_HTML = `<!doctype html>
 `;
 
 // Typed like a TypeScript user would write it; tsc checks it, Vite strips the types.
-const MAIN_TS = `import { diagnose, locales, mount, type Config, type Diagnosis, type HopName } from 'gateway-doctor';
+// With `?spa` in the URL the page plays a single-page app's error view that the tests drive: the
+// widget comes and goes on demand (window.spa), and the element in the HTML is removed at once,
+// before the WebAssembly is ready, so it must never start.
+const MAIN_TS = `import { diagnose, locales, mount, type Config, type Diagnosis, type HopName, type MountedWidget } from 'gateway-doctor';
 
-const config: Config = { retry: { initialDelayMs: 500, maxDelayMs: 1000 }, reloadSpreadMs: 0 };
-const widget = document.getElementById('gateway-doctor');
-if (!widget) throw new Error('no #gateway-doctor');
-await mount(widget, config);
+if (new URLSearchParams(location.search).has('spa')) {
+  const staticElement = document.querySelector('gateway-doctor');
+  staticElement?.remove();
+  const target = document.getElementById('gateway-doctor');
+  if (!target) throw new Error('no #gateway-doctor');
+  // Each widget polls the health endpoint with its own marker, so the tests can tell them apart.
+  const health = (from: string): Config => ({
+    healthUrl: '/_gateway-doctor/health?from=' + from,
+    retry: { initialDelayMs: 300, maxDelayMs: 600 },
+    reloadSpreadMs: 0,
+  });
+  let widget: MountedWidget | undefined;
+  Object.assign(window, {
+    staticElement,
+    spa: {
+      health,
+      // What React's strict mode does with the README's useEffect: mount, clean up, mount again.
+      async strictMode() {
+        const first = new AbortController();
+        void mount(target, health('mount'), { signal: first.signal });
+        first.abort();
+        widget = await mount(target, health('mount'));
+      },
+      async mount() {
+        widget = await mount(target, health('mount'));
+      },
+      unmount() {
+        widget?.unmount();
+      },
+    },
+  });
+} else {
+  const config: Config = { retry: { initialDelayMs: 500, maxDelayMs: 1000 }, reloadSpreadMs: 0 };
+  const widget = document.getElementById('gateway-doctor');
+  if (!widget) throw new Error('no #gateway-doctor');
+  await mount(widget, config);
 
-const element = document.querySelector('gateway-doctor');
-await element?.mounted;
-element?.setAttribute('data-mounted', '');
+  const element = document.querySelector('gateway-doctor');
+  await element?.mounted;
+  element?.setAttribute('data-mounted', '');
 
-const result: Diagnosis = await diagnose({ probeTimeoutMs: 3000 });
-const application: HopName = result.hops[3].hop;
-Object.assign(window, { diagnosis: result, application, locales });
+  const result: Diagnosis = await diagnose({ probeTimeoutMs: 3000 });
+  const application: HopName = result.hops[3].hop;
+  Object.assign(window, { diagnosis: result, application, locales });
+}
 
 if (Math.random() > 2) {
   // @ts-expect-error: the types know the jitter choices (this must stay an error)
@@ -252,6 +288,144 @@ describe('npm package in a Vite app', { timeout: 90_000 }, () => {
       assert.deepEqual(violations, []);
       assert.deepEqual(b.consoleErrors, []);
     });
+  });
+
+  /** Records the page's requests: every fetch() and the health checks of one widget's marker. */
+  function watchRequests(page, from) {
+    const seen = { fetches: 0, health: 0 };
+    page.on('request', (request) => {
+      if (request.resourceType() === 'fetch') seen.fetches += 1;
+      if (request.url().includes('/_gateway-doctor/health?from=' + from)) seen.health += 1;
+    });
+    return seen;
+  }
+
+  async function until(page, what, done, timeoutMs = 10_000) {
+    const deadline = Date.now() + timeoutMs;
+    while (!done()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+      await page.waitForTimeout(50);
+    }
+  }
+
+  test('<gateway-doctor> removed from the document stops probing; moved, it keeps running; added back, it mounts again', async () => {
+    await withLogs(async () => {
+      const b = await openBrowser({ origin: nginx.origin });
+      browsers.push(b);
+      const seen = watchRequests(b.page, 'element');
+      const res = await b.page.goto(nginx.origin + '/shop/cart?spa', { waitUntil: 'load' });
+      assert.equal(res.status(), 502);
+      await b.page.waitForFunction(() => window.spa, null, { timeout: 10_000 });
+
+      await b.page.evaluate(() => {
+        const el = document.createElement('gateway-doctor');
+        el.id = 'added';
+        el.setAttribute('config', JSON.stringify(window.spa.health('element')));
+        window.mountedEvents = 0;
+        el.addEventListener('gateway-doctor:mounted', () => (window.mountedEvents += 1));
+        document.body.append(el);
+      });
+      await until(b.page, 'the element checks twice', () => seen.health >= 2);
+      const parts = () => b.page.evaluate(() => document.getElementById('added')?.querySelectorAll('[data-gd="status"]').length);
+      assert.equal(await parts(), 1);
+
+      // The element of the HTML, removed while the WebAssembly loaded, never started.
+      const untouched = await b.page.evaluate(() => {
+        const el = window.staticElement;
+        return {
+          block: Boolean(el.querySelector('script[type="application/json"]')),
+          parts: el.querySelectorAll('[data-gd]').length,
+          attributes: el.getAttributeNames(),
+        };
+      });
+      assert.deepEqual(untouched, { block: true, parts: 0, attributes: ['id'] });
+
+      // Moved within the document: the same widget keeps running (not mounted a second time).
+      await b.page.evaluate(() => document.body.prepend(document.getElementById('added')));
+      const afterMove = seen.health;
+      await until(b.page, 'the moved element checks again', () => seen.health > afterMove);
+      assert.equal(await parts(), 1);
+      assert.equal(await b.page.evaluate(() => window.mountedEvents), 1);
+
+      // Removed: it stops, and the element is handed back empty.
+      await b.page.evaluate(() => {
+        window.removed = document.getElementById('added');
+        window.removed.remove();
+      });
+      await b.page.waitForTimeout(200); // a request already on the wire when it was removed
+      const quiet = { ...seen };
+      await b.page.waitForTimeout(3_000); // a running widget checks every 0.3-0.6 s
+      assert.deepEqual(seen, quiet, 'requests after the element was removed');
+      const removed = await b.page.evaluate(() => ({
+        children: window.removed.childElementCount,
+        state: window.removed.getAttribute('data-state'),
+        styled: window.removed.hasAttribute('data-gd-widget'),
+      }));
+      assert.deepEqual(removed, { children: 0, state: null, styled: false });
+
+      // Added back: one widget again, with the config it had (its health marker), checking again.
+      await b.page.evaluate(() => document.body.append(window.removed));
+      await until(b.page, 'the re-added element checks', () => seen.health > quiet.health);
+      assert.equal(await parts(), 1);
+      assert.equal(await b.page.evaluate(() => window.mountedEvents), 2);
+      await b.page.evaluate(() => window.removed.remove());
+      assert.deepEqual(b.consoleErrors, []);
+    });
+  });
+
+  test('mount() then unmount(): nothing is sent any more and a recovering site does not reload the app; mounted again, it does', async () => {
+    // Its own nginx and application port: this test brings the application up.
+    const port = await freePort();
+    const gateway = await startNginx({ upstreamPort: port, siteDir: outDir });
+    let app;
+    try {
+      await withReport({ nginx: gateway, browsers }, async () => {
+        const b = await openBrowser({ origin: gateway.origin });
+        browsers.push(b);
+        const seen = watchRequests(b.page, 'mount');
+        const navigations = [];
+        b.page.on('framenavigated', (frame) => frame === b.page.mainFrame() && navigations.push(frame.url()));
+        const res = await b.page.goto(gateway.origin + '/shop/cart?spa', { waitUntil: 'load' });
+        assert.equal(res.status(), 502);
+        await b.page.waitForFunction(() => window.spa, null, { timeout: 10_000 });
+        navigations.length = 0;
+
+        // React strict mode: mount, abort, mount again: one widget.
+        await b.page.evaluate(() => window.spa.strictMode());
+        assert.equal(await b.page.locator('#gateway-doctor [data-gd="status"]').count(), 1);
+        await until(b.page, 'the widget checks the health endpoint twice', () => seen.health >= 2);
+
+        await b.page.evaluate(() => {
+          window.stillHere = true;
+          window.spa.unmount();
+        });
+        const host = await b.page.evaluate(() => {
+          const el = document.getElementById('gateway-doctor');
+          return { children: el.childNodes.length, attributes: el.getAttributeNames() };
+        });
+        assert.deepEqual(host, { children: 0, attributes: ['id'] }, 'the element is not handed back as it was');
+        await b.page.waitForTimeout(200); // a request already on the wire
+        const quiet = { ...seen };
+
+        // The application comes back. A mounted widget would see it within a second and reload.
+        app = await startUpstream('up', { port });
+        await b.page.waitForTimeout(4_000);
+        assert.deepEqual(seen, quiet, 'requests after unmount');
+        assert.deepEqual(navigations, [], 'the page navigated after unmount');
+        assert.equal(await b.page.evaluate(() => window.stillHere), true);
+
+        // Mounted again, the widget sees the application back and reloads into it.
+        await b.page.evaluate(() => window.spa.mount());
+        await b.page.waitForFunction(() => document.querySelector('h1')?.textContent.includes('demo application is up'), null, {
+          timeout: 20_000,
+        });
+        assert.ok(seen.health > quiet.health);
+        assert.deepEqual(b.consoleErrors, []);
+      });
+    } finally {
+      await stopUpstream(app);
+      await stopNginx(gateway);
+    }
   });
 
   test('when the application comes back, the page built with the package reloads into it', async () => {

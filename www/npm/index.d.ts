@@ -60,6 +60,22 @@ export interface MountOptions {
   page?: PageInfo;
   /** false: no default look (style the `data-gd` parts yourself). */
   styles?: boolean;
+  /**
+   * Aborting it unmounts the widget, like `unmount()`; aborted before the WebAssembly is ready,
+   * the widget never starts.
+   */
+  signal?: AbortSignal;
+}
+
+/** What `mount` resolves to. */
+export interface MountedWidget {
+  /**
+   * Stops everything the widget started — its timer, the checks in flight (aborted), its event
+   * listeners, the cross-tab channel and the prober lock (another tab takes over) — and gives the
+   * element back empty. Afterwards nothing is sent and the page is never reloaded. Calling it
+   * again does nothing.
+   */
+  unmount(): void;
 }
 
 export type HopName = 'you' | 'network' | 'gateway' | 'application';
@@ -136,18 +152,25 @@ export declare function pickLocale(wanted: readonly (string | null | undefined)[
 /** The text bundle for a language ("pt-BR" → "pt"); rejects for a language this package lacks. */
 export declare function loadTexts(tag: string): Promise<Texts>;
 
-/** Mounts the recovery widget and the diagnosis into `element`. */
-export declare function mount(element: Element, config?: Config, options?: MountOptions): Promise<void>;
+/**
+ * Mounts the recovery widget and the diagnosis into `element` (replacing a widget already mounted
+ * there) and resolves to its handle.
+ */
+export declare function mount(element: Element, config?: Config, options?: MountOptions): Promise<MountedWidget>;
 
 /** Probes once and resolves to the diagnosis; nothing is drawn. */
 export declare function diagnose(config?: Config): Promise<Diagnosis>;
 
 /**
- * `<gateway-doctor config='{"healthUrl":"/health"}' locale="de">`: mounts itself when first connected
- * and then fires `gateway-doctor:mounted`.
+ * `<gateway-doctor config='{"healthUrl":"/health"}' locale="de">`: mounts itself when connected and
+ * then fires `gateway-doctor:mounted`; unmounts when removed from the document (moved within it,
+ * it keeps running); mounts again when added back.
  */
 export declare class GatewayDoctorElement extends HTMLElement {
-  /** Settles once the widget is drawn (or has given up, leaving `data-state="static"`); never rejects. */
+  /**
+   * The latest mount: settles once the widget is drawn (or has given up, leaving
+   * `data-state="static"`, or was removed first); never rejects.
+   */
   readonly mounted: Promise<void> | undefined;
 }
 

@@ -137,6 +137,11 @@ function addStyles() {
 // ---------------------------------------------------------------------------------------------
 // The API
 
+// The live (or still starting) widget of each element: mounting again into an element replaces
+// the widget there, so two widgets never fight over one element (React's strict mode mounts,
+// unmounts and mounts again).
+const widgets = new WeakMap();
+
 /**
  * Mounts the recovery widget and the diagnosis into `element`. It keeps checking, politely, whether
  * the site is back and reloads the page when it is (only after a GET; otherwise it offers a button).
@@ -144,7 +149,13 @@ function addStyles() {
  * options: `locale` (else config.locale, else the browser's languages), `texts` (a bundle you loaded
  * yourself), `page` ({ request, requestId, retryAfter, status, ... }: what the gateway said; read
  * from the gateway-doctor:* meta tags, as on the shipped page, when absent), `styles: false` (no
- * default look).
+ * default look), `signal` (an AbortSignal: aborting it unmounts).
+ *
+ * Resolves to `{ unmount() }`: unmount stops everything the widget started (its timer, checks in
+ * flight, listeners, the cross-tab channel and lock: another tab takes over probing) and empties
+ * `element`; after it, nothing is sent and nothing reloads. Idempotent. Unmounting (or aborting
+ * the signal, or mounting again into the same element) before the WebAssembly is ready means the
+ * widget never starts.
  */
 export async function mount(element, config = {}, options = {}) {
   if (typeof Element === 'undefined' || !(element instanceof Element)) {
@@ -152,6 +163,33 @@ export async function mount(element, config = {}, options = {}) {
   }
   config = plainObject(config, 'the config');
   options = plainObject(options, 'mount options');
+  const signal = options.signal;
+  let widget; // the wasm's handle, once mounted
+  let stopped = false;
+  let marked = false;
+  const onAbort = () => handle.unmount();
+  const handle = {
+    unmount() {
+      if (stopped) return;
+      stopped = true;
+      signal?.removeEventListener?.('abort', onAbort);
+      if (widgets.get(element) === handle) widgets.delete(element);
+      if (widget) {
+        widget.unmount();
+        widget.free();
+        widget = undefined;
+      }
+      if (marked) element.removeAttribute('data-gd-widget');
+    },
+  };
+  widgets.get(element)?.unmount();
+  widgets.set(element, handle);
+  if (signal?.aborted) {
+    handle.unmount();
+    return handle;
+  }
+  signal?.addEventListener?.('abort', onAbort, { once: true });
+
   const wanted = [options.locale, config.locale];
   if (typeof navigator !== 'undefined') wanted.push(...(navigator.languages || []), navigator.language);
   const locale = pickLocale(wanted);
@@ -161,21 +199,31 @@ export async function mount(element, config = {}, options = {}) {
         console.warn(PREFIX + 'could not load the "' + locale + '" texts; using English.', err);
         return english;
       });
-  await load();
-  if (options.styles !== false) {
-    addStyles();
-    element.setAttribute('data-gd-widget', '');
-  }
-  const page = { ...pageMeta(), ...plainObject(options.page, 'options.page') };
-  const bundle = await texts;
   try {
-    mountWasm(element, config, page, bundle);
+    await load();
+    if (stopped) return handle;
+    if (options.styles !== false) {
+      addStyles();
+      element.setAttribute('data-gd-widget', '');
+      marked = true;
+    }
+    const page = { ...pageMeta(), ...plainObject(options.page, 'options.page') };
+    const bundle = await texts;
+    // Unmounted while the texts loaded: the widget never starts.
+    if (stopped) return handle;
+    try {
+      widget = mountWasm(element, config, page, bundle);
+    } catch (err) {
+      // A bundle from another build is refused before anything is drawn: fall back to English.
+      if (bundle === english) throw err;
+      console.warn(PREFIX + 'the "' + locale + '" texts do not fit this version; using English.', err);
+      widget = mountWasm(element, config, page, english);
+    }
   } catch (err) {
-    // A bundle from another build is refused before anything is drawn: fall back to English.
-    if (bundle === english) throw err;
-    console.warn(PREFIX + 'the "' + locale + '" texts do not fit this version; using English.', err);
-    mountWasm(element, config, page, english);
+    handle.unmount();
+    throw err;
   }
+  return handle;
 }
 
 /**
@@ -190,10 +238,13 @@ export async function diagnose(config = {}) {
 
 // ---------------------------------------------------------------------------------------------
 // <gateway-doctor>: the same widget as an element. Config from a `config` attribute (JSON) or a
-// child <script type="application/json">; `locale` attribute. It mounts once, when first connected.
+// child <script type="application/json">; `locale` attribute. It mounts when connected and unmounts
+// when removed from the document; moved within the document, it keeps running.
 
+// undefined when the element has no config at all (neither attribute nor block).
 function elementConfig(element) {
   const block = element.querySelector(':scope > script[type="application/json"]');
+  if (!block && !element.hasAttribute('config')) return undefined;
   const text = block ? block.textContent : element.getAttribute('config');
   if (!text || !text.trim()) return {};
   try {
@@ -209,18 +260,39 @@ function elementConfig(element) {
 const Base = typeof HTMLElement === 'undefined' ? class {} : HTMLElement;
 
 export class GatewayDoctorElement extends Base {
+  /** Aborting it unmounts the widget: set from connecting until really removed. */
+  #running;
+  /** The widget replaces the element's content (its JSON block too): kept for a later mount. */
+  #config;
+
   connectedCallback() {
-    if (this.mounted) return;
+    // Moved (disconnected and connected again at once): the widget is still running.
+    if (this.#running) return;
+    this.#config = elementConfig(this) ?? this.#config ?? {};
+    const running = new AbortController();
+    this.#running = running;
+    const options = { locale: this.getAttribute('locale') || undefined, signal: running.signal };
     /** Settles once the widget is drawn (or has given up; it never rejects). */
-    this.mounted = mount(this, elementConfig(this), { locale: this.getAttribute('locale') || undefined }).then(
+    this.mounted = mount(this, this.#config, options).then(
       () => {
-        this.dispatchEvent(new CustomEvent('gateway-doctor:mounted'));
+        if (!running.signal.aborted) this.dispatchEvent(new CustomEvent('gateway-doctor:mounted'));
       },
       (err) => {
+        if (running.signal.aborted) return;
         console.warn(PREFIX + '<gateway-doctor> could not start.', err);
         this.dataset.state = 'static';
       },
     );
+  }
+
+  disconnectedCallback() {
+    // A move runs both callbacks before the microtask: only an element still out of the
+    // document then is really gone.
+    queueMicrotask(() => {
+      if (this.isConnected || !this.#running) return;
+      this.#running.abort();
+      this.#running = undefined;
+    });
   }
 }
 
