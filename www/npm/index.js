@@ -116,6 +116,7 @@ const CSS = `
 :where([data-gd-widget]) :where([data-result="maintenance"]) { --_hop: var(--_wait); }
 :where([data-gd-widget]) :where([data-hop] span) { color: var(--_muted); }
 :where([data-gd-widget]) :where(a) { color: var(--_accent); }
+:where([data-gd-widget]) :where([data-step] a + a) { margin-inline-start: .3em; padding-inline-start: .6em; border-inline-start: 1px solid var(--_border); }
 gateway-doctor { display: block; }
 `;
 
