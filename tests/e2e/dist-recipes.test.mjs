@@ -78,7 +78,7 @@ describe('Apache httpd recipe', { timeout: 60_000 }, () => {
     await writeFile(path.join(dir, 'gateway-doctor.conf'), edit(recipe, '/usr/share/gateway-doctor/', `${site}/`));
     await writeFile(path.join(dir, 'mime.types'), '');
     const port = await freePort();
-    const modules = ['mpm_event', 'authz_core', 'alias', 'mime', 'headers', 'proxy', 'proxy_http'];
+    const modules = ['mpm_event', 'authz_core', 'alias', 'mime', 'headers', 'proxy', 'proxy_http', 'rewrite', 'filter', 'deflate'];
     const conf = [
       `ServerRoot "${dir}"`,
       'ServerName 127.0.0.1',
@@ -91,6 +91,8 @@ describe('Apache httpd recipe', { timeout: 60_000 }, () => {
       ...modules.map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`),
       // Apache refuses to serve as root; its workers drop to www-data, which can read the scratch dir.
       ...(IS_ROOT ? ['User www-data', 'Group www-data'] : []),
+      // Debian's default mod_deflate setup (mods-available/deflate.conf), which compresses on the fly.
+      'AddOutputFilterByType DEFLATE text/html text/plain text/css text/javascript application/json application/wasm',
       `<VirtualHost 127.0.0.1:${port}>`,
       `    Include "${dir}/gateway-doctor.conf"`,
       `    ProxyPass /maintenance/ http://127.0.0.1:${maintenance.port}/maintenance/`,
@@ -138,6 +140,20 @@ describe('Apache httpd recipe', { timeout: 60_000 }, () => {
       assert.equal(wasm.headers.get('content-type'), 'application/wasm');
       const boot = await request(`${origin}/_gateway-doctor/boot.js`);
       assert.match(boot.headers.get('content-type') ?? '', /^text\/javascript/);
+      // The shipped .gz twins go out as they are (not compressed again by mod_deflate); plain files
+      // to clients without gzip.
+      for (const [name, type] of [['gateway_doctor_bg.wasm', /^application\/wasm$/], ['boot.js', /^text\/javascript/]]) {
+        const url = `${origin}/_gateway-doctor/${name}`;
+        const gz = await rawGet(url, { 'accept-encoding': 'gzip' });
+        assert.equal(gz.status, 200, name);
+        assert.match(gz.headers['content-type'] ?? '', type, name);
+        assert.equal(gz.headers['content-encoding'], 'gzip', name);
+        assert.match(gz.headers.vary ?? '', /accept-encoding/i, name);
+        assert.ok(gz.body.equals(await readFile(path.join(dir, 'site', `${name}.gz`))), `${name}: the .gz twin's bytes`);
+        const plain = await rawGet(url, { 'accept-encoding': 'identity' });
+        assert.equal(plain.headers['content-encoding'], undefined, name);
+        assert.ok(plain.body.equals(await readFile(path.join(dir, 'site', name))), `${name}: the plain bytes`);
+      }
       const direct = await request(`${origin}/_gateway-doctor/no-ssi/502.html`);
       assert.notEqual(direct.status, 200);
       assert.ok(direct.status >= 400, `direct request: ${direct.status}`);
