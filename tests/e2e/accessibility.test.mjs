@@ -5,8 +5,6 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 import {
   CHROMIUM_ARGS,
@@ -20,9 +18,7 @@ import {
   stopNginx,
   stopUpstream,
 } from './lib/harness.mjs';
-
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+import { axeViolations } from './lib/axe.mjs';
 
 const DESKTOP = { width: 1280, height: 900 };
 const MOBILE = { width: 390, height: 844 };
@@ -41,20 +37,6 @@ const VIEWS = [
   { name: 'static page (no widget), light', viewport: MOBILE, colorScheme: 'light', mobile: true, noWidget: true },
   { name: 'static page (no widget), dark', viewport: DESKTOP, colorScheme: 'dark', noWidget: true },
 ];
-
-/** Runs axe-core in the page; resolves to readable lines, one per failing element. */
-async function axeViolations(page) {
-  // Evaluated through the DevTools protocol, which the page's CSP does not govern.
-  await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(
-    (tags) =>
-      window.axe
-        .run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] })
-        .then((r) => r.violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary}`) }))),
-    WCAG,
-  );
-  return violations.flatMap((v) => v.nodes.map((n) => `${v.id} (${v.help}) at ${n}`));
-}
 
 describe('accessibility of the page under nginx', { timeout: 180_000 }, () => {
   let browser;

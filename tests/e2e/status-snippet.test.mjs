@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
+import { axeViolations } from './lib/axe.mjs';
 import { distDir } from './lib/dist.mjs';
 import {
   killUpstream,
@@ -170,6 +171,11 @@ location = /status/summary.json {
         return getComputedStyle(dot).backgroundColor;
       });
       assert.equal(colours, 'rgb(188, 76, 0)');
+      // WCAG 2.2 A/AA inside the snippet's shadow root too, in light and in dark mode.
+      assert.deepEqual(await axeViolations(p), [], 'light');
+      await p.emulateMedia({ colorScheme: 'dark' });
+      assert.deepEqual(await axeViolations(p), [], 'dark');
+      await p.emulateMedia({ colorScheme: 'light' });
       assert.deepEqual(statusPage.violations, []);
       assert.deepEqual(statusPage.consoleErrors, []);
     });
@@ -238,6 +244,7 @@ location = /status/summary.json {
       assert.equal(banner.position, 'fixed');
       assert.equal(banner.top, 0);
       assert.ok(banner.width > 500, `banner width ${banner.width}`);
+      assert.deepEqual(await axeViolations(p), [], 'the banner meets WCAG 2.2 A/AA');
 
       app = await startUpstream('up', { port: appPort });
       // No API call from the page: the snippet's own retries of the health endpoint notice recovery.
