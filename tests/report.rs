@@ -148,3 +148,29 @@ fn the_gateways_upstream_details_when_the_operator_opted_in() {
     );
     assert!(!text.contains("Upstream"), "{text}");
 }
+
+#[test]
+fn a_cdn_fills_in_the_request_id_and_an_unfilled_placeholder_is_no_id() {
+    // Cloudflare replaces `::RAY_ID::` in a custom error page with the request's Ray ID; served
+    // by anything else the token stays as written and must not be shown as a reference.
+    assert_eq!(
+        Visit::new("shop.example.com", Some(" 8e3f0c2a9b1d4e57 "))
+            .request_id
+            .as_deref(),
+        Some("8e3f0c2a9b1d4e57")
+    );
+    for unfilled in ["::RAY_ID::", "::CLIENT_IP::", "::"] {
+        assert_eq!(
+            Visit::new("shop.example.com", Some(unfilled)).request_id,
+            None,
+            "{unfilled}"
+        );
+    }
+    // Colons inside an id are fine (a gateway's own format).
+    assert_eq!(
+        Visit::new("shop.example.com", Some("edge:fra:42"))
+            .request_id
+            .as_deref(),
+        Some("edge:fra:42")
+    );
+}

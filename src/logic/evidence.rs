@@ -379,6 +379,9 @@ impl Visit {
                 && id.len() <= 128
                 // An unprocessed SSI directive (`<!--# echo … -->`) is not an id.
                 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+                // Nor is a CDN placeholder nobody filled in (Cloudflare's `::RAY_ID::` on a page
+                // served elsewhere).
+                && !(id.starts_with("::") && id.ends_with("::"))
         });
         Visit {
             host: if host_ok { host } else { String::new() },

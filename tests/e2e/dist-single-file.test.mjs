@@ -59,7 +59,7 @@ describe('single-file pages served alone', { timeout: 120_000 }, () => {
         'cache-control': 'no-store',
         'content-security-policy': cspFor(csp, `${state.code}.html`),
       });
-      res.end(pages[state.code]);
+      res.end(state.override ?? pages[state.code]);
     });
     await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
     origin = `http://127.0.0.1:${server.address().port}`;
@@ -194,6 +194,43 @@ describe('single-file pages served alone', { timeout: 120_000 }, () => {
       }
     });
   }
+
+  // recipes/cloudflare/README.md: one meta line with Cloudflare's `::RAY_ID::` token, which
+  // Cloudflare replaces in the page it serves; the support step then quotes the Ray ID. Served by
+  // anything else, the token stays as written and must not be shown as a reference.
+  test("Cloudflare's Ray ID written into the page becomes the reference visitors quote", async () => {
+    const asCloudflareServes = (ray) =>
+      pages[502]
+        .replace('<head>', `<head>\n<meta name="gateway-doctor:request-id" content="${ray}">`)
+        .replace(
+          /(<script type="application\/json" id="gateway-doctor-config">)[\s\S]*?(<\/script>)/,
+          '$1{"support": {"email": "help@example.com"}}$2',
+        );
+    try {
+      for (const [ray, quoted] of [
+        ['8e3f0c2a9b1d4e57', ['8e3f0c2a9b1d4e57']],
+        ['::RAY_ID::', []],
+      ]) {
+        state.code = 502;
+        state.up = false;
+        state.override = asCloudflareServes(ray);
+        const b = await openBrowser({ origin });
+        browsers.push(b);
+        await withConsole(b, async () => {
+          const { page } = b;
+          await page.goto(origin + PAGE_PATH, { waitUntil: 'load', timeout: 15_000 });
+          const step = page.locator('#gateway-doctor [data-step="contact-support"]');
+          await step.waitFor({ timeout: 15_000 });
+          assert.ok(await step.getByRole('link', { name: 'help@example.com' }).isVisible());
+          assert.deepEqual(await step.locator('code').allTextContents(), quoted, `Ray ID ${ray}`);
+          assert.deepEqual(b.consoleErrors, []);
+        });
+        await b.close();
+      }
+    } finally {
+      state.override = undefined;
+    }
+  });
 
   test('when the site answers again the widget notices, and offers a reload (method unknown)', async () => {
     state.code = 502;
