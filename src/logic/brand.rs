@@ -8,6 +8,7 @@
 
 use super::config::is_same_origin_path;
 use super::url::is_https_url;
+use crate::prelude::*;
 
 /// A colour as `0xRRGGBB`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -95,7 +96,7 @@ impl Rgb {
 fn pow_2_4(y: f64) -> f64 {
     let square = y * y;
     // y^0.5 is within a factor of 1.2 of y^0.4 on the range used (y ≥ 0.05): a few steps suffice.
-    let mut root = y.sqrt();
+    let mut root = super::sqrt(y);
     for _ in 0..6 {
         let fourth = root * root * root * root;
         root -= (fourth * root - square) / (5.0 * fourth);

@@ -14,6 +14,7 @@
 use super::messages::{Locale, Message};
 use super::status_page::clean_text;
 use super::text::count_slots;
+use crate::prelude::*;
 
 /// Longest text a bundle may carry (characters); operators' overrides have the same limit.
 pub const MAX_TEXT_CHARS: usize = 500;

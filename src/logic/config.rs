@@ -13,6 +13,7 @@ use super::messages::{Locale, Message};
 use super::status_page::{clean_text, StatusFormat};
 use super::text::{count_slots, push_decimal};
 use super::url::{is_email_address, is_http_url, is_https_url};
+use crate::prelude::*;
 
 /// Default cap when tabs probe the page itself: every probe reaches the application.
 pub const PAGE_MAX_DELAY_MS: u64 = 10_000;
@@ -325,7 +326,7 @@ impl Validator {
     /// A whole number of milliseconds within `min..=max`, written into `slot` only when valid.
     fn millis(&mut self, key: &str, value: &Json, min: u64, max: u64, slot: &mut u64) {
         match value.as_f64() {
-            Some(n) if n.fract() == 0.0 && n >= min as f64 && n <= max as f64 => *slot = n as u64,
+            Some(n) if super::is_whole(n) && n >= min as f64 && n <= max as f64 => *slot = n as u64,
             Some(_) => self.warn(key, Problem::OutOfRange { min, max }),
             None => self.wrong_type(key, "a number", value),
         }

@@ -5,6 +5,7 @@
 //! goes to the background stops sending, its lease runs out, and the next tab takes over.
 
 use super::text::parse_u64;
+use crate::prelude::*;
 
 /// How often a leading tab announces itself.
 pub const HEARTBEAT_MS: u64 = 2_000;

@@ -6,6 +6,7 @@
 
 use super::config::{AlternateKind, Config};
 use super::status_page::StatusReport;
+use crate::prelude::*;
 
 /// The gateway's own liveness location, answered `204` by the gateway without touching the
 /// application (the shipped nginx snippet provides it).

@@ -7,8 +7,9 @@
 //! Depth, container length and string length are bounded while parsing: hostile or cyclic input
 //! cannot exhaust the stack or memory.
 
+use crate::prelude::*;
+use core::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-use std::fmt;
 
 /// Containers nested deeper than this are replaced by `Null`.
 pub const MAX_DEPTH: u8 = 16;

@@ -9,6 +9,7 @@ use super::config::Config;
 use super::request::OriginalMethod;
 use super::retry_after::parse_retry_after;
 use super::rng::Rng;
+use crate::prelude::*;
 
 /// How long the page may sit in "reloading" before we assume the navigation did not happen and
 /// hand the visitor a button instead.
@@ -692,7 +693,7 @@ pub fn warm_up_slot(rng: &mut Rng, window: u64) -> u64 {
     if rng.between(0, 2) == 0 {
         // The inverse of the rising half's distribution function: half · √U.
         let u = rng.between(0, 1 << 20) as f64 / (1u64 << 20) as f64;
-        (half as f64 * u.sqrt()) as u64
+        (half as f64 * super::sqrt(u)) as u64
     } else {
         rng.between(half, window)
     }

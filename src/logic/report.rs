@@ -9,6 +9,7 @@ use super::environment::Environment;
 use super::evidence::{Evidence, ProbeOutcome, Visit};
 use super::text::push_decimal;
 use super::verdict::{Diagnosis, Source};
+use crate::prelude::*;
 
 /// Longest piece of outside text copied into the report, in characters.
 const MAX_FIELD_CHARS: usize = 120;

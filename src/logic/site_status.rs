@@ -12,6 +12,7 @@ use super::json::Json;
 use super::rng::Rng;
 use super::status_page::{Indicator, StatusReport};
 use super::url::is_http_url;
+use crate::prelude::*;
 
 /// Between two rounds while everything is fine.
 pub const DEFAULT_INTERVAL_MS: u64 = 60_000;
@@ -105,7 +106,7 @@ pub fn snippet_config_from_json(raw: &Json) -> (SnippetConfig, Vec<Warning>) {
             },
             "intervalMs" => match value.as_f64() {
                 Some(n)
-                    if n.fract() == 0.0
+                    if super::is_whole(n)
                         && n >= MIN_INTERVAL_MS as f64
                         && n <= MAX_INTERVAL_MS as f64 =>
                 {

@@ -11,6 +11,7 @@
 
 use super::json::Json;
 use super::url::http_url_or_none;
+use crate::prelude::*;
 
 /// Longest incident or maintenance title kept, in characters.
 pub const MAX_TITLE_CHARS: usize = 160;
@@ -401,7 +402,7 @@ impl Reader {
                 let status = latest
                     .and_then(|b| b.get("status"))
                     .and_then(Json::as_f64)
-                    .filter(|s| s.fract() == 0.0 && (0.0..=3.0).contains(s))
+                    .filter(|s| super::is_whole(*s) && (0.0..=3.0).contains(s))
                     .map(|s| s as u8);
                 match status {
                     Some(0) => down += 1,

@@ -29,6 +29,7 @@ use super::evidence::Visit;
 use super::messages::Message;
 use super::url::push_percent_encoded;
 use super::verdict::{Diagnosis, Verdict};
+use crate::prelude::*;
 
 /// The stable step ids (`data-step`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,6 +1,8 @@
 //! Small text helpers that avoid `core::fmt` (each `format!` or `to_string` on a number costs
 //! kilobytes in the wasm).
 
+use crate::prelude::*;
+
 /// Appends `n` in decimal.
 pub fn push_decimal(out: &mut String, mut n: u64) {
     let mut digits = [0u8; 20];

@@ -4,6 +4,8 @@
 //! Only `http(s)` (and `mailto` for the support address, built by us) may become a link:
 //! `javascript:`, `data:` and friends are dropped before the shell ever sees them.
 
+use crate::prelude::*;
+
 /// Longest address kept; longer ones are almost certainly not a real link.
 pub const MAX_URL_BYTES: usize = 2048;
 

@@ -38,6 +38,7 @@ use super::config::AlternateKind;
 use super::evidence::{Evidence, PastTarget, ProbeOutcome};
 use super::messages::Message;
 use super::status_page::{Incident, Indicator};
+use crate::prelude::*;
 
 /// The stable verdict ids (`data-verdict`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

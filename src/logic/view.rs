@@ -4,6 +4,7 @@ use super::catalog::Catalog;
 use super::machine::{Phase, Recovery, PEER_WORD_GRACE_MS};
 use super::messages::Message;
 use super::text::fill_number;
+use crate::prelude::*;
 
 /// The widget's state as exposed in `data-state` (a stable contract for operators' CSS and tests).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

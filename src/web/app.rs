@@ -1,7 +1,8 @@
 //! The running widget: one recovery machine, one timer, one probe at a time, one render function.
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use crate::prelude::*;
+use alloc::rc::Rc;
+use core::cell::RefCell;
 
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;

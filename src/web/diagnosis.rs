@@ -10,8 +10,9 @@
 //! ([`round_due`]). The page and health outcomes come from the machine's own
 //! checks ([`Diagnoser::observe`]), so the diagnosis adds no request to the application.
 
-use std::cell::{Cell, Ref, RefCell};
-use std::rc::Rc;
+use crate::prelude::*;
+use alloc::rc::Rc;
+use core::cell::{Cell, Ref, RefCell};
 
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;

@@ -15,8 +15,9 @@
 // The error page's build has no `diagnose` export (feature "api" off): its helpers are unused there.
 #![cfg_attr(not(feature = "api"), allow(dead_code, unused_imports))]
 
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use crate::prelude::*;
+use alloc::rc::Rc;
+use core::cell::{Cell, RefCell};
 
 use js_sys::{Array, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;

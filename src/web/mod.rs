@@ -17,7 +17,8 @@ mod status;
 mod tabs;
 mod teardown;
 
-use std::rc::Rc;
+use crate::prelude::*;
+use alloc::rc::Rc;
 
 /// Talc instead of Rust's default dlmalloc: about 2.5 KB less gzipped wasm for every visitor of a
 /// failing site. It grows the wasm memory as needed and reuses freed blocks (coalesced, binned), so
@@ -26,6 +27,15 @@ use std::rc::Rc;
 /// copy when one of the few growing strings outgrows its block.
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
+/// The `no_std` build's panic handler (src/lib.rs says why): trap, as `panic = "abort"` did after
+/// std's hook had formatted a message nobody reads on wasm32-unknown-unknown. boot.js sees the
+/// same `RuntimeError` as before and drops the widget.
+#[cfg(all(not(feature = "api"), not(test)))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    core::arch::wasm32::unreachable()
+}
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -87,6 +97,7 @@ fn read_catalog(bundle: &JsValue) -> Result<Catalog, &'static str> {
 }
 
 mod page {
+    use crate::prelude::*;
     use wasm_bindgen::JsValue;
 
     /// What the gateway injected into the page (nginx SSI), each field empty when unknown.

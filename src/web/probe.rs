@@ -1,6 +1,7 @@
 //! One probe: a cache-bypassing fetch whose answer becomes a `ProbeResult` for the logic, and
 //! [`reach`], the reachability probe for endpoints on other origins.
 
+use crate::prelude::*;
 use js_sys::{Function, JsString, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;

@@ -5,8 +5,9 @@
 //! about 15 KB of the error page's wasm; one `then` with a boxed callback costs a few hundred bytes.
 //! The callbacks are boxed so that each one does not instantiate these helpers again.
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use crate::prelude::*;
+use alloc::rc::Rc;
+use core::cell::RefCell;
 
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;

@@ -3,6 +3,7 @@
 //! the same parsers as the error page's diagnosis and returns what to show and when to look again
 //! (decided in [`crate::logic::site_status`]). No DOM, no timers, no requests here.
 
+use crate::prelude::*;
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 

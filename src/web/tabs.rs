@@ -6,6 +6,7 @@
 //! or resigns. Otherwise a heartbeat election over BroadcastChannel (`logic::election`). With
 //! neither, every tab leads itself.
 
+use crate::prelude::*;
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;

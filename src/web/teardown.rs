@@ -16,9 +16,9 @@ use wasm_bindgen::prelude::*;
 use web_sys::EventTarget;
 
 #[cfg(feature = "api")]
-use std::cell::{Cell, RefCell};
+use alloc::rc::Rc;
 #[cfg(feature = "api")]
-use std::rc::Rc;
+use core::cell::{Cell, RefCell};
 
 /// Shared by the parts of one widget; a clone is the same teardown.
 #[cfg(feature = "api")]
