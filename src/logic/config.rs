@@ -11,7 +11,7 @@ use super::brand::{
 use super::json::Json;
 use super::messages::{Locale, Message};
 use super::status_page::{clean_text, StatusFormat};
-use super::text::{count_slots, push_decimal};
+use super::text::{concat, count_slots, push_decimal};
 use super::url::{is_email_address, is_http_url, is_https_url};
 use crate::prelude::*;
 
@@ -338,7 +338,7 @@ impl Validator {
         };
         let b = &mut config.backoff;
         for (key, value) in entries {
-            let path = ["retry.", key].concat();
+            let path = concat("retry.", key);
             match key.as_str() {
                 "initialDelayMs" => self.millis(&path, value, 250, 60_000, &mut b.initial_delay_ms),
                 "maxDelayMs" => self.millis(&path, value, 1_000, 600_000, &mut b.max_delay_ms),
@@ -555,7 +555,7 @@ impl Validator {
         let mut url = None;
         let mut format = None;
         for (key, value) in entries {
-            let path = ["statusPage.", key].concat();
+            let path = concat("statusPage.", key);
             match key.as_str() {
                 "url" => url = self.link(&path, value, LinkRule::PathOrHttps),
                 "format" => {
@@ -604,7 +604,7 @@ impl Validator {
             };
             let (mut name, mut url, mut kind) = (None, None, AlternateKind::Mirror);
             for (key, value) in entries {
-                let path = [prefix.as_str(), key].concat();
+                let path = concat(prefix.as_str(), key);
                 match key.as_str() {
                     "name" => name = self.name(&path, value),
                     "url" => url = self.link(&path, value, LinkRule::PathOrHttps),
@@ -628,10 +628,10 @@ impl Validator {
             match (name, url) {
                 (Some(name), Some(url)) => config.alternates.push(Alternate { name, url, kind }),
                 (None, _) if !entries.iter().any(|(k, _)| k == "name") => {
-                    self.warn(&[prefix.as_str(), "name"].concat(), Problem::Missing)
+                    self.warn(&concat(prefix.as_str(), "name"), Problem::Missing)
                 }
                 (_, None) if !entries.iter().any(|(k, _)| k == "url") => {
-                    self.warn(&[prefix.as_str(), "url"].concat(), Problem::Missing)
+                    self.warn(&concat(prefix.as_str(), "url"), Problem::Missing)
                 }
                 // A bad name or url was already reported.
                 _ => {}
@@ -644,7 +644,7 @@ impl Validator {
             return;
         };
         for (key, value) in entries {
-            let path = ["brand.", key].concat();
+            let path = concat("brand.", key);
             match key.as_str() {
                 "logo" => {
                     let Some(src) = self.string(&path, value).map(str::trim) else {
@@ -696,7 +696,7 @@ impl Validator {
             return;
         };
         for (key, value) in entries {
-            let path = ["support.", key].concat();
+            let path = concat("support.", key);
             match key.as_str() {
                 "email" => {
                     if let Some(raw) = self.string(&path, value) {
@@ -745,11 +745,11 @@ impl Validator {
             };
             for (k, _) in entries {
                 if k != "name" && k != "url" {
-                    self.warn(&[prefix.as_str(), k].concat(), Problem::UnknownKey);
+                    self.warn(&concat(prefix.as_str(), k), Problem::UnknownKey);
                 }
             }
-            let name_path = [prefix.as_str(), "name"].concat();
-            let url_path = [prefix.as_str(), "url"].concat();
+            let name_path = concat(prefix.as_str(), "name");
+            let url_path = concat(prefix.as_str(), "url");
             let name = match name {
                 Some(n) => self.name(&name_path, n),
                 None => {
@@ -776,7 +776,7 @@ impl Validator {
         };
         let op = &mut config.operator;
         for (key, value) in entries {
-            let path = ["operator.", key].concat();
+            let path = concat("operator.", key);
             match key.as_str() {
                 "enabled" => match value {
                     Json::Bool(b) => op.enabled = *b,
@@ -832,7 +832,7 @@ impl Validator {
             return;
         };
         for (id, value) in entries {
-            let path = ["messages.", id].concat();
+            let path = concat("messages.", id);
             let Some(message) = Message::from_id(id) else {
                 self.warn(&path, Problem::UnknownKey);
                 continue;

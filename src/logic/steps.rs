@@ -27,6 +27,7 @@ use super::config::{Config, HostingKind, ServerKind, UpstreamKind};
 use super::environment::{Browser, Environment, Os};
 use super::evidence::Visit;
 use super::messages::Message;
+use super::text::concat;
 use super::url::push_percent_encoded;
 use super::verdict::{Diagnosis, Verdict};
 use crate::prelude::*;
@@ -391,7 +392,7 @@ impl Builder<'_> {
         }
         if let Some(email) = &support.email {
             details.push(Detail::Link(Link {
-                href: ["mailto:", email].concat(),
+                href: concat("mailto:", email),
                 label: Label::Verbatim(email.clone()),
             }));
         }
