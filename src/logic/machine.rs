@@ -9,6 +9,7 @@ use super::config::Config;
 use super::request::OriginalMethod;
 use super::retry_after::parse_retry_after;
 use super::rng::Rng;
+use super::text::{parse_u64, split_once_byte};
 use crate::prelude::*;
 
 /// How long the page may sit in "reloading" before we assume the navigation did not happen and
@@ -57,9 +58,9 @@ impl Carried {
     /// The record if it is well-formed and fresh: not from the future, not older than
     /// [`Carried::FRESH_MS`]. Anything else (another version, a hand-edited value) is ignored.
     pub fn decode(raw: &str, now_ms: u64) -> Option<Carried> {
-        let (crowded, at) = raw.split_once(' ')?;
-        let crowded: u32 = crowded.parse().ok()?;
-        let at_ms: u64 = at.parse().ok()?;
+        let (crowded, at) = split_once_byte(raw, b' ')?;
+        let crowded = u32::try_from(parse_u64(crowded)?).ok()?;
+        let at_ms = parse_u64(at)?;
         let fresh = at_ms <= now_ms && now_ms - at_ms <= Carried::FRESH_MS;
         fresh.then_some(Carried {
             crowded: crowded.min(MAX_CROWDED),

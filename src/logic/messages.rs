@@ -113,7 +113,8 @@ impl Locale {
 
     /// Matches a language tag by its primary subtag, case-insensitively (`en-GB` → English).
     pub fn from_tag(tag: &str) -> Option<Locale> {
-        let primary = tag.split(['-', '_']).next().unwrap_or("");
+        let end = tag.bytes().position(|b| b == b'-' || b == b'_');
+        let primary = tag.get(..end.unwrap_or(tag.len())).unwrap_or("");
         Locale::ALL
             .into_iter()
             .find(|l| l.tag().eq_ignore_ascii_case(primary))

@@ -3,6 +3,8 @@
 //! nginx rewrites the method of an `error_page` redirect to GET, so the page is given the original
 //! request line (`$request`, e.g. `POST /cart HTTP/1.1`) through SSI and reads the method from it.
 
+use super::text::before_byte;
+
 /// Whether reloading the page would repeat the visitor's original request safely.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OriginalMethod {
@@ -18,7 +20,7 @@ impl OriginalMethod {
     /// Reads the method from a request line. Anything unrecognisable, including an unprocessed SSI
     /// directive, is `Unknown`.
     pub fn from_request_line(line: &str) -> OriginalMethod {
-        let method = line.trim_start().split(' ').next().unwrap_or("");
+        let method = before_byte(line.trim_start(), b' ');
         match method {
             "GET" | "HEAD" => OriginalMethod::Safe,
             "" => OriginalMethod::Unknown,

@@ -3,7 +3,7 @@
 //! Recipients must accept all three HTTP-date forms (IMF-fixdate, RFC 850, asctime), so all three
 //! are parsed here. The result is an absolute instant: the floor before which no request is sent.
 
-use super::text::parse_u64;
+use super::text::{find_byte, parse_u64, split_once_byte};
 
 /// A Retry-After further away than this is treated as this: a typo in a header must not silence
 /// a page for a year.
@@ -29,11 +29,11 @@ pub fn parse_retry_after(value: &str, now_ms: u64) -> Option<u64> {
 pub fn parse_http_date(value: &str) -> Option<u64> {
     let mut words = value.split([' ', ',']).filter(|w| !w.is_empty());
     let _weekday = words.next()?;
-    let (day, month, year, time) = if value.contains(',') {
+    let (day, month, year, time) = if find_byte(value, b',').is_some() {
         let first = words.next()?;
-        if let Some((d, rest)) = first.split_once('-') {
+        if let Some((d, rest)) = split_once_byte(first, b'-') {
             // RFC 850: "Sunday, 06-Nov-94 08:49:37 GMT"
-            let (m, y) = rest.split_once('-')?;
+            let (m, y) = split_once_byte(rest, b'-')?;
             let y = parse_u64(y)?;
             let year = if y < 70 {
                 2000 + y
@@ -56,16 +56,12 @@ pub fn parse_http_date(value: &str) -> Option<u64> {
         let time = words.next()?;
         (day, month, parse_u64(words.next()?)?, time)
     };
-    let mut hms = time.split(':').map(parse_u64);
-    let (h, m, s) = (hms.next()??, hms.next()??, hms.next()??);
+    // "hh:mm:ss"; a fourth part leaves a `:` in the seconds, which then do not parse.
+    let (h, rest) = split_once_byte(time, b':')?;
+    let (m, s) = split_once_byte(rest, b':')?;
+    let (h, m, s) = (parse_u64(h)?, parse_u64(m)?, parse_u64(s)?);
     // HTTP-dates have four-digit years; a longer one would overflow the day arithmetic below.
-    if hms.next().is_some()
-        || !(1..=31).contains(&day)
-        || h > 23
-        || m > 59
-        || s > 60
-        || !(1970..=9999).contains(&year)
-    {
+    if !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 || !(1970..=9999).contains(&year) {
         return None;
     }
     let days = days_from_civil(year, month, day);

@@ -29,6 +29,23 @@ pub fn concat(a: &str, b: &str) -> String {
     out
 }
 
+/// Where the ASCII byte `b` first occurs in `s`. `str::find`, `split_once` and `contains` with a
+/// `char` bring core's char searcher and `memchr` into the wasm; an ASCII byte needs neither.
+pub fn find_byte(s: &str, b: u8) -> Option<usize> {
+    s.bytes().position(|c| c == b)
+}
+
+/// `s.split_once(b as char)` for an ASCII `b` (see [`find_byte`]).
+pub fn split_once_byte(s: &str, b: u8) -> Option<(&str, &str)> {
+    let i = find_byte(s, b)?;
+    Some((s.get(..i)?, s.get(i + 1..)?))
+}
+
+/// `s.split(b as char).next().unwrap_or("")` for an ASCII `b`: all of `s` up to the first `b`.
+pub fn before_byte(s: &str, b: u8) -> &str {
+    split_once_byte(s, b).map_or(s, |(before, _)| before)
+}
+
 /// Replaces the first `{}` in `template` with `n`.
 pub fn fill_number(template: &str, n: u64) -> String {
     let mut out = String::with_capacity(template.len() + 4);
@@ -100,6 +117,19 @@ pub fn parse_count(value: &str) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn byte_splits_match_char_splits() {
+        for s in ["", "a", "-", "en-GB", "a-b-c", "-x", "x-", "é-ü", "no dash"] {
+            assert_eq!(find_byte(s, b'-'), s.find('-'), "{s}");
+            assert_eq!(split_once_byte(s, b'-'), s.split_once('-'), "{s}");
+            assert_eq!(
+                before_byte(s, b'-'),
+                s.split('-').next().unwrap_or(""),
+                "{s}"
+            );
+        }
+    }
 
     #[test]
     fn decimals_and_templates() {

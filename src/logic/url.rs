@@ -4,6 +4,7 @@
 //! Only `http(s)` (and `mailto` for the support address, built by us) may become a link:
 //! `javascript:`, `data:` and friends are dropped before the shell ever sees them.
 
+use super::text::{find_byte, split_once_byte};
 use crate::prelude::*;
 
 /// Longest address kept; longer ones are almost certainly not a real link.
@@ -45,7 +46,7 @@ pub fn http_url_or_none(url: &str) -> Option<String> {
 /// A plain e-mail address (`name@example.com`), so that `mailto:` + it cannot carry headers,
 /// a second recipient or script.
 pub fn is_email_address(address: &str) -> bool {
-    let Some((local, domain)) = address.split_once('@') else {
+    let Some((local, domain)) = split_once_byte(address, b'@') else {
         return false;
     };
     let local_ok = !local.is_empty()
@@ -55,7 +56,7 @@ pub fn is_email_address(address: &str) -> bool {
             // No `%`: in a `mailto:` link it is an escape, so `a%0A…` would not be the address
             // it looks like (found by tests/fuzz.rs).
             .all(|b| b.is_ascii_alphanumeric() || b"!#$'*+-/=^_`{|}~.".contains(&b));
-    let domain_ok = domain.contains('.')
+    let domain_ok = find_byte(domain, b'.').is_some()
         && domain.len() <= 253
         && !domain.starts_with(['.', '-'])
         && !domain.ends_with(['.', '-'])

@@ -1,5 +1,6 @@
 //! The running widget: one recovery machine, one timer, one probe at a time, one render function.
 
+use crate::logic::text::{before_byte, find_byte};
 use crate::prelude::*;
 use alloc::rc::Rc;
 use core::cell::RefCell;
@@ -119,7 +120,7 @@ pub fn start(
     }
     let location = window.location();
     let mut page_url = location.href()?;
-    if let Some(hash) = page_url.find('#') {
+    if let Some(hash) = find_byte(&page_url, b'#') {
         page_url.truncate(hash);
     }
     // The host's own `lang`/`dir` on its element, given back at unmount.
@@ -303,7 +304,7 @@ fn speak_language(document: &Document, root: &Element, texts: &Catalog) -> Resul
         return Ok(());
     }
     let page_lang = html.get_attribute("lang").unwrap_or_default();
-    let primary = page_lang.split('-').next().unwrap_or("");
+    let primary = before_byte(&page_lang, b'-');
     if primary.eq_ignore_ascii_case(locale.tag()) {
         return Ok(());
     }

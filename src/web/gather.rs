@@ -15,6 +15,7 @@
 // The error page's build has no `diagnose` export (feature "api" off): its helpers are unused there.
 #![cfg_attr(not(feature = "api"), allow(dead_code, unused_imports))]
 
+use crate::logic::text::find_byte;
 use crate::prelude::*;
 use alloc::rc::Rc;
 use core::cell::{Cell, RefCell};
@@ -596,7 +597,7 @@ pub fn diagnose(config: JsValue) -> Promise {
     };
     let page = match window.location().href() {
         Ok(mut page) => {
-            if let Some(hash) = page.find('#') {
+            if let Some(hash) = find_byte(&page, b'#') {
                 page.truncate(hash);
             }
             page
