@@ -3,21 +3,13 @@
 
 use crate::prelude::*;
 
-/// Appends `n` in decimal.
-pub fn push_decimal(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+/// Appends `n` in decimal. Recursive (at most 20 deep) rather than through a digit buffer, whose
+/// indexing would link core's bounds-check panic.
+pub fn push_decimal(out: &mut String, n: u64) {
+    if n >= 10 {
+        push_decimal(out, n / 10);
     }
-    for &d in &digits[i..] {
-        out.push(d as char);
-    }
+    out.push(char::from(b'0' + (n % 10) as u8));
 }
 
 /// `a` then `b`: `[a, b].concat()` links alloc's generic `join` (about 1 KB in the wasm) for what
@@ -88,7 +80,7 @@ pub fn count_slots(text: &str) -> usize {
     let mut rest = text.as_bytes();
     while let Some(i) = rest.windows(2).position(|w| w == b"{}") {
         count += 1;
-        rest = &rest[i + 2..];
+        rest = rest.get(i + 2..).unwrap_or_default();
     }
     count
 }

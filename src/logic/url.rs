@@ -20,9 +20,14 @@ pub fn is_http_url(url: &str) -> bool {
     // Byte searches: `rsplit` would bring core's backwards split iterator into the wasm (0.5 KB
     // gzipped) for this one use.
     let authority_end = rest.bytes().position(|b| matches!(b, b'/' | b'?' | b'#'));
-    let authority = &rest.as_bytes()[..authority_end.unwrap_or(rest.len())];
+    // `get`, not indexing: the bounds are always fine, and indexing would link core's
+    // slice-index panic (which formats numbers) for nothing.
+    let authority = rest
+        .as_bytes()
+        .get(..authority_end.unwrap_or(rest.len()))
+        .unwrap_or_default();
     let host = match authority.iter().rposition(|&b| b == b'@') {
-        Some(at) => &authority[at + 1..],
+        Some(at) => authority.get(at + 1..).unwrap_or_default(),
         None => authority,
     };
     url.len() <= MAX_URL_BYTES
