@@ -1,5 +1,6 @@
 //! The running widget: one recovery machine, one timer, one probe at a time, one render function.
 
+use super::dom;
 use crate::logic::text::{before_byte, find_byte};
 use crate::prelude::*;
 use alloc::rc::Rc;
@@ -91,7 +92,7 @@ pub fn start(
     texts: Rc<Catalog>,
     page: PageInfo,
 ) -> Result<Mounted, JsValue> {
-    let window = web_sys::window().ok_or("gateway-doctor: no window")?;
+    let window = dom::window().ok_or("gateway-doctor: no window")?;
     let document = window.document().ok_or("gateway-doctor: no document")?;
     let navigator = window.navigator();
     let now = now_ms();

@@ -10,6 +10,7 @@
 //! ([`round_due`]). The page and health outcomes come from the machine's own
 //! checks ([`Diagnoser::observe`]), so the diagnosis adds no request to the application.
 
+use super::dom;
 use crate::prelude::*;
 use alloc::rc::Rc;
 use core::cell::{Cell, Ref, RefCell};
@@ -94,7 +95,7 @@ pub fn start(
     page: &PageInfo,
     teardown: Teardown,
 ) -> Result<Rc<Diagnoser>, JsValue> {
-    let window = web_sys::window().ok_or("gateway-doctor: no window")?;
+    let window = dom::window().ok_or("gateway-doctor: no window")?;
     let document = window.document().ok_or("gateway-doctor: no document")?;
     let visit = Visit::new(&gather::host(), Some(&page.request_id)).with_upstream(
         &page.upstream_addr,
@@ -170,7 +171,7 @@ pub fn start(
 }
 
 fn run(d: &Rc<Diagnoser>) {
-    let Some(window) = web_sys::window() else {
+    let Some(window) = dom::window() else {
         return;
     };
     let hidden = !is_visible(&d.document);
@@ -531,7 +532,7 @@ impl Diagnoser {
         if let Some(ui) = &*self.report_ui.borrow() {
             ui.status.set_text_content(None);
         }
-        let navigator = web_sys::window().map(|w| w.navigator());
+        let navigator = dom::window().map(|w| w.navigator());
         let clipboard = navigator
             .and_then(|n| Reflect::get(&n, &JsValue::from_str("clipboard")).ok())
             .filter(JsValue::is_object);

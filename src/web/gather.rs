@@ -15,6 +15,7 @@
 // The error page's build has no `diagnose` export (feature "api" off): its helpers are unused there.
 #![cfg_attr(not(feature = "api"), allow(dead_code, unused_imports))]
 
+use super::dom;
 use crate::logic::text::find_byte;
 use crate::prelude::*;
 use alloc::rc::Rc;
@@ -143,7 +144,7 @@ pub fn round(
     controller: Result<AbortController, JsValue>,
     done: Box<dyn FnOnce(u32)>,
 ) {
-    let (Some(window), Ok(controller)) = (web_sys::window(), controller) else {
+    let (Some(window), Ok(controller)) = (dom::window(), controller) else {
         return done(0);
     };
     let signal = controller.signal();
@@ -308,7 +309,7 @@ pub struct CspWatch {
 }
 
 fn origin_of(url: &str) -> Option<String> {
-    let base = web_sys::window()?.location().href().ok()?;
+    let base = dom::window()?.location().href().ok()?;
     web_sys::Url::new_with_base(url, &base)
         .ok()
         .map(|u| u.origin())
@@ -318,7 +319,7 @@ impl CspWatch {
     /// Listens for violations until `teardown` stops (the widget's unmount, or the end of a
     /// `diagnose` call); on the error page, for the rest of the page's life.
     pub fn start(teardown: &Teardown) -> Result<Rc<CspWatch>, JsValue> {
-        let document = web_sys::window()
+        let document = dom::window()
             .and_then(|w| w.document())
             .ok_or("gateway-doctor: no document")?;
         let watch = Rc::new(CspWatch::default());
@@ -407,7 +408,7 @@ impl CspWatch {
 
 /// OS and browser, from the user agent (client hints' platform where the browser has them).
 pub fn environment() -> Environment {
-    let Some(window) = web_sys::window() else {
+    let Some(window) = dom::window() else {
         return Environment::default();
     };
     let navigator = window.navigator();
@@ -427,7 +428,7 @@ pub fn environment() -> Environment {
 
 /// `location.hostname`.
 pub fn host() -> String {
-    web_sys::window()
+    dom::window()
         .and_then(|w| w.location().hostname().ok())
         .unwrap_or_default()
 }
@@ -437,7 +438,7 @@ pub fn meta(name: &str) -> String {
     let mut selector = String::from("meta[name=\"gateway-doctor:");
     selector.push_str(name);
     selector.push_str("\"]");
-    web_sys::window()
+    dom::window()
         .and_then(|w| w.document())
         .and_then(|d| d.query_selector(&selector).ok().flatten())
         .and_then(|m| m.get_attribute("content"))
@@ -584,7 +585,7 @@ pub fn diagnose(config: JsValue) -> Promise {
     for warning in &warnings {
         warn(&warning.message());
     }
-    let Some(window) = web_sys::window() else {
+    let Some(window) = dom::window() else {
         return Promise::reject(&JsValue::from_str("gateway-doctor: no window"));
     };
     let online = window.navigator().on_line();

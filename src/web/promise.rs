@@ -5,6 +5,7 @@
 //! about 15 KB of the error page's wasm; one `then` with a boxed callback costs a few hundred bytes.
 //! The callbacks are boxed so that each one does not instantiate these helpers again.
 
+use super::dom;
 use crate::prelude::*;
 use alloc::rc::Rc;
 use core::cell::RefCell;
@@ -65,7 +66,7 @@ fn callback(waiting: &Rc<RefCell<Waiting>>, fulfilled: bool) -> Callback {
 /// Runs `f` after the tasks already queued (a zero-delay timer): events the browser reports as
 /// tasks, such as Content-Security-Policy violations, arrive first.
 pub fn after_queued_tasks(f: Box<dyn FnOnce()>) {
-    let Some(window) = web_sys::window() else {
+    let Some(window) = dom::window() else {
         return f();
     };
     let callback = Closure::once_into_js(f);

@@ -6,6 +6,7 @@
 //! or resigns. Otherwise a heartbeat election over BroadcastChannel (`logic::election`). With
 //! neither, every tab leads itself.
 
+use super::dom;
 use crate::prelude::*;
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
@@ -40,11 +41,11 @@ pub struct Tabs {
 }
 
 fn has_global(name: &str) -> bool {
-    Reflect::has(&js_sys::global(), &JsValue::from_str(name)).unwrap_or(false)
+    Reflect::has(&JsValue::from(dom::window()), &JsValue::from_str(name)).unwrap_or(false)
 }
 
 fn web_locks() -> Option<(JsValue, Function)> {
-    let navigator = web_sys::window()?.navigator();
+    let navigator = dom::window()?.navigator();
     let locks = Reflect::get(&navigator, &JsValue::from_str("locks")).ok()?;
     if !locks.is_object() {
         return None;
@@ -85,13 +86,13 @@ pub fn start(app: &Shared, seed: u64, teardown: &Teardown) {
     if has_election {
         let beat = app.clone();
         let beat_fn = Closure::<dyn FnMut()>::new(move || heartbeat(&beat)).into_js_value();
-        if let Some(window) = web_sys::window() {
+        if let Some(window) = dom::window() {
             if let Ok(id) = window.set_interval_with_callback_and_timeout_and_arguments_0(
                 beat_fn.unchecked_ref(),
                 HEARTBEAT_MS as i32,
             ) {
                 teardown.on_stop(move || {
-                    if let Some(window) = web_sys::window() {
+                    if let Some(window) = dom::window() {
                         window.clear_interval_with_handle(id);
                     }
                 });
