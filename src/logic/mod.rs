@@ -40,8 +40,8 @@ pub(crate) fn is_whole(x: f64) -> bool {
 }
 
 /// `f64::sqrt` without std (it is std's, not core's; see [`is_whole`]), correctly rounded like
-/// std's: the integer square root of the mantissa, widened by 32 bits, with the remainder kept as
-/// a sticky bit, so the conversion back to `f64` rounds to nearest exactly once.
+/// std's: the integer square root of the mantissa to 55 bits, with the remainder kept as a
+/// sticky bit, so the conversion back to `f64` rounds to nearest exactly once.
 pub(crate) fn sqrt(x: f64) -> f64 {
     if !(x > 0.0 && x < f64::INFINITY) {
         // ±0 and +∞ are their own roots; negatives and NaN have none.
@@ -56,30 +56,29 @@ pub(crate) fn sqrt(x: f64) -> f64 {
         return sqrt(x * f64::from_bits((1023 + 108) << 52)) * f64::from_bits((1023 - 54) << 52);
     }
     let bits = x.to_bits();
-    // x = mantissa · 2^exponent with an even exponent.
-    let mut mantissa = (bits & ((1 << 52) - 1)) | (1 << 52);
+    // x = rest · 2^exponent with an even exponent; rest < 2^54.
+    let mut rest = (bits & ((1 << 52) - 1)) | (1 << 52);
     let mut exponent = (bits >> 52) as i64 - 1075;
     if exponent & 1 != 0 {
-        mantissa <<= 1;
+        rest <<= 1;
         exponent -= 1;
     }
-    // Digit by digit (shifts and subtractions only: `u128::isqrt` and a `u128` product cost the
-    // wasm a kilobyte of division and multiplication helpers). the radicand is below 2^118.
-    let mut rest = u128::from(mantissa) << 64;
-    let mut root = 0u128;
-    let mut bit = 1u128 << 116;
+    // Bit by bit, as fdlibm's: the remainder is doubled each step instead of the radicand
+    // being widened, so everything fits a `u64` (`u128` arithmetic costs the wasm several
+    // times the code). `root` ends with 55 bits, `rest` non-zero when the root is inexact.
+    let (mut root, mut twice, mut bit) = (0u64, 0u64, 1u64 << 54);
     while bit != 0 {
-        if rest >= root + bit {
-            rest -= root + bit;
-            root = (root >> 1) + bit;
-        } else {
-            root >>= 1;
+        let trial = twice + bit;
+        if trial <= rest {
+            twice = trial + bit;
+            rest -= trial;
+            root += bit;
         }
-        bit >>= 2;
+        rest += rest;
+        bit >>= 1;
     }
-    // The root is below 2^59: converting it as a `u64` is one wasm instruction, a `u128` is a helper.
-    let jammed = ((root as u64) << 1) | u64::from(rest != 0);
-    jammed as f64 * f64::from_bits(((exponent / 2 - 33 + 1023) as u64) << 52)
+    let jammed = (root << 1) | u64::from(rest != 0);
+    jammed as f64 * f64::from_bits(((exponent / 2 - 28 + 1023) as u64) << 52)
 }
 
 #[cfg(test)]
