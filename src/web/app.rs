@@ -150,23 +150,13 @@ pub fn start(
         teardown: teardown.clone(),
     }));
 
-    let tick = callback(&app, |_| Some(Event::Tick));
+    let tick = callback(&app, Source::Tick);
     app.borrow_mut().tick = Some(tick.unchecked_into());
-    let doc = document.clone();
-    listen(&teardown, &document, "visibilitychange", &app, move |_| {
-        Some(Event::VisibilityChanged {
-            visible: is_visible(&doc),
-        })
-    })?;
-    listen(&teardown, &window, "online", &app, |_| {
-        Some(Event::ConnectivityChanged { online: true })
-    })?;
-    listen(&teardown, &window, "offline", &app, |_| {
-        Some(Event::ConnectivityChanged { online: false })
-    })?;
-    listen(&teardown, &button, "click", &app, |_| {
-        Some(Event::ButtonPressed)
-    })?;
+    let visibility = Source::Visibility(document.clone());
+    listen(&teardown, &document, "visibilitychange", &app, visibility)?;
+    listen(&teardown, &window, "online", &app, Source::Online(true))?;
+    listen(&teardown, &window, "offline", &app, Source::Online(false))?;
+    listen(&teardown, &button, "click", &app, Source::Button)?;
     tabs::start(&app, seed, &teardown);
     dispatch(&app, Event::Tick);
     // The diagnosis is extra: if it cannot start, the recovery widget still works.
@@ -328,15 +318,27 @@ fn speak_language(document: &Document, root: &Element, texts: &Catalog) -> Resul
 }
 
 /// A JS function that turns a DOM event into a machine event. Lives as long as the widget.
-fn callback(
-    app: &Shared,
-    to_event: impl Fn(web_sys::Event) -> Option<Event<'static>> + 'static,
-) -> JsValue {
+/// What a callback of the widget reports to the machine. One closure type for all of them:
+/// each closure type costs the wasm its own shims and export.
+enum Source {
+    Tick,
+    Visibility(Document),
+    Online(bool),
+    Button,
+}
+
+fn callback(app: &Shared, source: Source) -> JsValue {
     let app = app.clone();
-    Closure::<dyn FnMut(web_sys::Event)>::new(move |e| {
-        if let Some(event) = to_event(e) {
-            dispatch(&app, event);
-        }
+    Closure::<dyn FnMut()>::new(move || {
+        let event = match &source {
+            Source::Tick => Event::Tick,
+            Source::Visibility(document) => Event::VisibilityChanged {
+                visible: is_visible(document),
+            },
+            Source::Online(online) => Event::ConnectivityChanged { online: *online },
+            Source::Button => Event::ButtonPressed,
+        };
+        dispatch(&app, event);
     })
     .into_js_value()
 }
@@ -346,9 +348,9 @@ fn listen(
     target: &EventTarget,
     name: &'static str,
     app: &Shared,
-    to_event: impl Fn(web_sys::Event) -> Option<Event<'static>> + 'static,
+    source: Source,
 ) -> Result<(), JsValue> {
-    let f = callback(app, to_event);
+    let f = callback(app, source);
     teardown.listen(target, name, &f)
 }
 
