@@ -241,6 +241,16 @@ impl Evidence {
     /// Empty evidence with one [`NotProbed`](ProbeOutcome::NotProbed) slot per configured
     /// endpoint, so the shell only fills in outcomes and cannot lose the names or kinds.
     pub fn for_config(config: &Config, online: bool) -> Evidence {
+        // A plain loop, not `map` + `collect`: smaller in the wasm.
+        let mut alternates = Vec::with_capacity(config.alternates.len());
+        for a in &config.alternates {
+            alternates.push(AlternateEvidence {
+                name: a.name.clone(),
+                kind: a.kind,
+                same_origin: a.url.starts_with('/'),
+                outcome: ProbeOutcome::NotProbed,
+            });
+        }
         Evidence {
             online,
             page: ProbeOutcome::NotProbed,
@@ -254,16 +264,7 @@ impl Evidence {
                     .is_some_and(|s| s.url.starts_with('/')),
                 report: None,
             },
-            alternates: config
-                .alternates
-                .iter()
-                .map(|a| AlternateEvidence {
-                    name: a.name.clone(),
-                    kind: a.kind,
-                    same_origin: a.url.starts_with('/'),
-                    outcome: ProbeOutcome::NotProbed,
-                })
-                .collect(),
+            alternates,
             third_party: ProbeOutcome::NotProbed,
             history: History::default(),
         }

@@ -210,16 +210,18 @@ pub fn steps(
         visit,
         rate_limited,
     };
-    order
-        .iter()
-        .filter_map(|&id| {
-            builder.details(id).map(|details| Step {
+    // A plain loop, not `filter_map` + `collect`: smaller in the wasm.
+    let mut steps = Vec::new();
+    for &id in order {
+        if let Some(details) = builder.details(id) {
+            steps.push(Step {
                 id,
                 title: id.title(),
                 details,
-            })
-        })
-        .collect()
+            });
+        }
+    }
+    steps
 }
 
 struct Builder<'a> {
@@ -641,19 +643,24 @@ pub fn operator_checklist(config: &Config) -> Vec<Check> {
         ],
     };
     let shared = operator.hosting == HostingKind::Shared;
-    ids.iter()
-        .filter(|&&id| match id {
+    // A plain loop, not `filter` + `map` + `collect`: smaller in the wasm.
+    let mut checks = Vec::new();
+    for &id in ids {
+        let applies = match id {
             // .htaccess is Apache's; heavy scripts hit PHP's time limit.
             CheckId::Htaccess => server == ServerKind::Apache,
             CheckId::HeavyScripts => php || upstream == UpstreamKind::Other,
             _ => true,
-        })
-        .map(|&id| Check {
-            id,
-            title: id.title(),
-            details: check_details(id, server, upstream, shared),
-        })
-        .collect()
+        };
+        if applies {
+            checks.push(Check {
+                id,
+                title: id.title(),
+                details: check_details(id, server, upstream, shared),
+            });
+        }
+    }
+    checks
 }
 
 fn check_details(

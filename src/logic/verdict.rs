@@ -615,6 +615,8 @@ pub fn diagnose(evidence: &Evidence) -> Diagnosis {
         .alternates
         .iter()
         .position(|a| a.kind != AlternateKind::CdnAsset && alternate_is_up(&a.outcome));
+    let mut reasons = observations(&facts);
+    reasons.retain(|r| sources & r.source.bit() != 0);
     Diagnosis {
         verdict,
         hops: [
@@ -635,10 +637,7 @@ pub fn diagnose(evidence: &Evidence) -> Diagnosis {
                 result: application,
             },
         ],
-        reasons: observations(&facts)
-            .into_iter()
-            .filter(|r| sources & r.source.bit() != 0)
-            .collect(),
+        reasons,
         incident: shown_incident,
         alternate_up,
     }
