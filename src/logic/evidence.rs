@@ -356,9 +356,11 @@ fn gateway_detail(raw: &str) -> String {
     let value = raw.trim();
     let plain = value.len() <= MAX_DETAIL_BYTES
         && !value.starts_with("<!--")
-        && value
-            .bytes()
-            .all(|b| (b' '..=b'~').contains(&b) && !b"<>\"'&`\\".contains(&b));
+        // `matches!` rather than `b"…".contains(&b)` (see url.rs): no memchr in the wasm.
+        && value.bytes().all(|b| {
+            (b' '..=b'~').contains(&b)
+                && !matches!(b, b'<' | b'>' | b'"' | b'\'' | b'&' | b'`' | b'\\')
+        });
     if plain {
         value.to_owned()
     } else {
@@ -380,7 +382,8 @@ impl Visit {
             !id.is_empty()
                 && id.len() <= 128
                 // An unprocessed SSI directive (`<!--# echo … -->`) is not an id.
-                && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+                && id.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
                 // Nor is a CDN placeholder nobody filled in (Cloudflare's `::RAY_ID::` on a page
                 // served elsewhere).
                 && !(id.starts_with("::") && id.ends_with("::"))
