@@ -21,7 +21,7 @@ use crate::prelude::*;
 use alloc::rc::Rc;
 use core::cell::{Cell, RefCell};
 
-use js_sys::{Array, Object, Promise, Reflect};
+use js_sys::{Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{AbortController, AbortSignal, RequestCredentials, RequestMode, RequestRedirect};
@@ -453,77 +453,104 @@ pub fn utc_now() -> String {
 // ---------------------------------------------------------------------------------------------
 // The `diagnose(config)` export
 
-fn set(object: &Object, key: &str, value: &JsValue) {
-    let _ = Reflect::set(object, &JsValue::from_str(key), value);
+// The result is declared as typed structs (mirroring `Diagnosis` in www/npm/index.d.ts) and turned
+// into plain JavaScript objects by serde-wasm-bindgen. Only the npm build (feature `api`) has this
+// export, so the error page's wasm carries neither serde's serializer nor these types.
+
+#[cfg(feature = "api")]
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DiagnoseResult<'a> {
+    verdict: &'static str,
+    hops: Vec<HopOut>,
+    steps: Vec<&'static str>,
+    report: String,
+    evidence: EvidenceOut<'a>,
 }
 
-fn text(value: &str) -> JsValue {
-    JsValue::from_str(value)
+#[cfg(feature = "api")]
+#[derive(serde::Serialize)]
+struct HopOut {
+    hop: &'static str,
+    result: &'static str,
 }
 
-fn probe_object(target: &str, outcome: &ProbeOutcome) -> Object {
-    let o = Object::new();
-    set(&o, "target", &text(target));
-    let kind = match outcome {
+#[cfg(feature = "api")]
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EvidenceOut<'a> {
+    online: bool,
+    reasons: Vec<String>,
+    probes: Vec<ProbeOut<'a>>,
+    incident: Option<IncidentOut<'a>>,
+    alternate_up: Option<AlternateOut<'a>>,
+}
+
+#[cfg(feature = "api")]
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ProbeOut<'a> {
+    target: &'static str,
+    outcome: &'static str,
+    status: Option<u16>,
+    error_page: bool,
+    retry_after: bool,
+    ms: u32,
+    // Alternates only: absent (not null) on the other probes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kind: Option<&'static str>,
+}
+
+#[cfg(feature = "api")]
+#[derive(serde::Serialize)]
+struct IncidentOut<'a> {
+    title: &'a str,
+    started: Option<&'a str>,
+    url: Option<&'a str>,
+}
+
+#[cfg(feature = "api")]
+#[derive(serde::Serialize)]
+struct AlternateOut<'a> {
+    name: &'a str,
+    url: &'a str,
+}
+
+#[cfg(feature = "api")]
+fn probe_out(target: &'static str, outcome: &ProbeOutcome) -> ProbeOut<'static> {
+    let outcome_kind = match outcome {
         ProbeOutcome::NotProbed => "not-probed",
         ProbeOutcome::NoAnswer { .. } => "no-answer",
         ProbeOutcome::TimedOut { .. } => "timeout",
         ProbeOutcome::Answered(HttpAnswer { status: None, .. }) => "opaque",
         ProbeOutcome::Answered(_) => "answered",
     };
-    set(&o, "outcome", &text(kind));
-    let status = outcome.status_code().map_or(JsValue::NULL, JsValue::from);
-    set(&o, "status", &status);
     let answer = outcome.answer();
-    set(
-        &o,
-        "errorPage",
-        &JsValue::from_bool(answer.is_some_and(|a| a.our_error_page)),
-    );
-    set(
-        &o,
-        "retryAfter",
-        &JsValue::from_bool(answer.is_some_and(|a| a.retry_after)),
-    );
-    let ms = outcome.elapsed_ms().unwrap_or(0);
-    set(&o, "ms", &JsValue::from(ms));
-    o
+    ProbeOut {
+        target,
+        outcome: outcome_kind,
+        status: outcome.status_code(),
+        error_page: answer.is_some_and(|a| a.our_error_page),
+        retry_after: answer.is_some_and(|a| a.retry_after),
+        ms: outcome.elapsed_ms().unwrap_or(0),
+        name: None,
+        kind: None,
+    }
 }
 
-/// The diagnosis as plain data (the shape is documented in ARCHITECTURE.md).
-fn result_object(
+/// The diagnosis as plain data (the shape is documented in ARCHITECTURE.md and index.d.ts).
+#[cfg(feature = "api")]
+fn result_value(
     config: &Config,
     d: &Diagnosis,
     e: &Evidence,
     environment: &Environment,
     visit: &Visit,
     report: String,
-) -> Object {
-    let out = Object::new();
-    set(&out, "verdict", &text(d.verdict.as_str()));
-    let hops = Array::new();
-    for mark in &d.hops {
-        let h = Object::new();
-        set(&h, "hop", &text(mark.hop.as_str()));
-        set(&h, "result", &text(mark.result.as_str()));
-        hops.push(&h);
-    }
-    set(&out, "hops", &hops);
-    let ids = Array::new();
-    for step in steps(d, environment, config, visit) {
-        ids.push(&text(step.id.as_str()));
-    }
-    set(&out, "steps", &ids);
-    set(&out, "report", &text(&report));
-
-    let evidence = Object::new();
-    set(&evidence, "online", &JsValue::from_bool(e.online));
-    let reasons = Array::new();
-    for reason in &d.reasons {
-        reasons.push(&text(&reason.id()));
-    }
-    set(&evidence, "reasons", &reasons);
-    let probes = Array::new();
+) -> Result<JsValue, JsValue> {
+    let mut probes = Vec::new();
     for (target, outcome) in [
         ("page", &e.page),
         ("gateway", &e.gateway),
@@ -531,45 +558,59 @@ fn result_object(
         ("status-page", &e.status_page.outcome),
     ] {
         if outcome.was_probed() {
-            probes.push(&probe_object(target, outcome));
+            probes.push(probe_out(target, outcome));
         }
     }
     for alternate in &e.alternates {
         if alternate.outcome.was_probed() {
-            let p = probe_object("alternate", &alternate.outcome);
-            set(&p, "name", &text(&alternate.name));
-            set(&p, "kind", &text(alternate.kind.as_str()));
-            probes.push(&p);
+            probes.push(ProbeOut {
+                name: Some(&alternate.name),
+                kind: Some(alternate.kind.as_str()),
+                ..probe_out("alternate", &alternate.outcome)
+            });
         }
     }
     if e.third_party.was_probed() {
-        probes.push(&probe_object("third-party", &e.third_party));
+        probes.push(probe_out("third-party", &e.third_party));
     }
-    set(&evidence, "probes", &probes);
-    let incident = match &d.incident {
-        Some(i) => {
-            let o = Object::new();
-            set(&o, "title", &text(&i.title));
-            let opt = |v: &Option<String>| v.as_deref().map_or(JsValue::NULL, text);
-            set(&o, "started", &opt(&i.started));
-            set(&o, "url", &opt(&i.url));
-            JsValue::from(o)
-        }
-        None => JsValue::NULL,
+    let result = DiagnoseResult {
+        verdict: d.verdict.as_str(),
+        hops: d
+            .hops
+            .iter()
+            .map(|mark| HopOut {
+                hop: mark.hop.as_str(),
+                result: mark.result.as_str(),
+            })
+            .collect(),
+        steps: steps(d, environment, config, visit)
+            .iter()
+            .map(|step| step.id.as_str())
+            .collect(),
+        report,
+        evidence: EvidenceOut {
+            online: e.online,
+            reasons: d.reasons.iter().map(|reason| reason.id()).collect(),
+            probes,
+            incident: d.incident.as_ref().map(|i| IncidentOut {
+                title: &i.title,
+                started: i.started.as_deref(),
+                url: i.url.as_deref(),
+            }),
+            alternate_up: d
+                .alternate_up
+                .and_then(|i| config.alternates.get(i))
+                .map(|a| AlternateOut {
+                    name: &a.name,
+                    url: &a.url,
+                }),
+        },
     };
-    set(&evidence, "incident", &incident);
-    let up = match d.alternate_up.and_then(|i| config.alternates.get(i)) {
-        Some(a) => {
-            let o = Object::new();
-            set(&o, "name", &text(&a.name));
-            set(&o, "url", &text(&a.url));
-            JsValue::from(o)
-        }
-        None => JsValue::NULL,
-    };
-    set(&evidence, "alternateUp", &up);
-    set(&out, "evidence", &evidence);
-    out
+    // Plain objects (not Maps), and null rather than undefined for what is missing.
+    let serializer = serde_wasm_bindgen::Serializer::new()
+        .serialize_maps_as_objects(true)
+        .serialize_missing_as_null(true);
+    serde::Serialize::serialize(&result, &serializer).map_err(JsValue::from)
 }
 
 /// Gathers the evidence once — the page, the gateway self-check, the health endpoint, the status
@@ -606,7 +647,7 @@ pub fn diagnose(config: JsValue) -> Promise {
         Err(e) => return Promise::reject(&e),
     };
     let config = Rc::new(config);
-    Promise::new(&mut |resolve, _reject| {
+    Promise::new(&mut |resolve, reject| {
         let (settings, gathered, csp, listening) = (
             config.clone(),
             evidence.clone(),
@@ -635,8 +676,10 @@ pub fn diagnose(config: JsValue) -> Promise {
                     checks_sent: sent,
                 },
             );
-            let result = result_object(&config, &d, &e, &environment, &visit, report);
-            let _ = resolve.call1(&JsValue::UNDEFINED, &result);
+            match result_value(&config, &d, &e, &environment, &visit, report) {
+                Ok(result) => drop(resolve.call1(&JsValue::UNDEFINED, &result)),
+                Err(error) => drop(reject.call1(&JsValue::UNDEFINED, &error)),
+            }
         };
         if !online {
             return decided(0);

@@ -283,6 +283,18 @@ describe('npm package in a Vite app', { timeout: 90_000 }, () => {
       assert.ok(Array.isArray(result.steps) && result.steps.length > 0);
       assert.equal(typeof result.report, 'string');
       assert.ok(result.evidence.probes.some((p) => p.target === 'page' && p.status === 502));
+      // The shape index.d.ts promises: plain objects, null (not undefined) for what is missing.
+      assert.deepEqual(Object.keys(result).sort(), ['evidence', 'hops', 'report', 'steps', 'verdict']);
+      assert.deepEqual(Object.keys(result.evidence).sort(), ['alternateUp', 'incident', 'online', 'probes', 'reasons']);
+      assert.equal(typeof result.evidence.online, 'boolean');
+      assert.equal(result.evidence.incident, null);
+      assert.equal(result.evidence.alternateUp, null);
+      assert.ok(result.evidence.reasons.every((r) => typeof r === 'string' && r.length > 0));
+      for (const probe of result.evidence.probes) {
+        assert.deepEqual(Object.keys(probe).sort(), ['errorPage', 'ms', 'outcome', 'retryAfter', 'status', 'target'], JSON.stringify(probe));
+        assert.ok(probe.status === null || Number.isInteger(probe.status), JSON.stringify(probe));
+        assert.ok(Number.isInteger(probe.ms) && typeof probe.errorPage === 'boolean', JSON.stringify(probe));
+      }
       assert.ok((await b.page.evaluate(() => window.locales)).includes('de'));
 
       assert.deepEqual(violations, []);
