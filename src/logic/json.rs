@@ -2,8 +2,9 @@
 //! validation turns into typed settings.
 //!
 //! Parsing into this tree never fails because of one bad field, so validation can keep every good
-//! key and warn about each bad one. It is deserialised through serde, from `serde_json` natively and
-//! from a JavaScript object through `serde-wasm-bindgen` in the browser (no JSON parser in the wasm).
+//! key and warn about each bad one. Natively it is deserialised through serde from `serde_json`; in
+//! the browser `src/web/js_value.rs` walks the JavaScript object into it directly (no JSON parser and
+//! no serde deserializer in the wasm).
 //! Depth, container length and string length are bounded while parsing: hostile or cyclic input
 //! cannot exhaust the stack or memory.
 

@@ -1,5 +1,5 @@
 //! The browser shell: the only code that touches wasm-bindgen, web-sys, js-sys, gloo-net and
-//! serde-wasm-bindgen. It reads the page, runs one timer, sends probes, renders the view and carries
+//! serde-wasm-bindgen (the last two only in the npm build). It reads the page, runs one timer, sends probes, renders the view and carries
 //! out the effects that `logic` decides. It decides nothing itself.
 // A build without `mount` (the status snippet's) leaves most of this shell unused.
 #![cfg_attr(not(feature = "page"), allow(dead_code, unused_imports))]
