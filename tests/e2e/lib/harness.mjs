@@ -162,16 +162,27 @@ export async function siteWithConfig(config) {
 // Ports
 
 /** A TCP port on 127.0.0.1 that was free a moment ago. */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
+// Ports already handed out in this process. A port is free again the moment its probe closes, so
+// the kernel may offer it twice: a dead upstream's port (nothing listens there on purpose) handed to
+// nginx as well made nginx proxy to itself.
+const handedOut = new Set();
+
+export async function freePort() {
+  for (;;) {
+    const port = await new Promise((resolve, reject) => {
+      const server = net.createServer();
+      server.unref();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const { port: given } = server.address();
+        server.close(() => resolve(given));
+      });
     });
-  });
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 export function canConnect(port) {
