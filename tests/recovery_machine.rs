@@ -106,6 +106,22 @@ fn down(_: u64, _: ProbeTarget) -> ProbeResult<'static> {
     }
 }
 
+/// Ticks `m` at its next deadline, which sends the health check, and answers it "up" `latency`
+/// ms later. Returns when the check was sent and the effects of the answer.
+fn health_answers_up(m: &mut Recovery, latency: u64) -> (u64, Effects) {
+    let due = m.next_deadline().unwrap();
+    let health = m.handle(due, Event::Tick).probe.unwrap();
+    assert_eq!(health.target, ProbeTarget::Health);
+    let e = m.handle(
+        due + latency,
+        Event::ProbeFinished {
+            id: health.id,
+            result: UP,
+        },
+    );
+    (due, e)
+}
+
 #[test]
 fn reloads_after_the_page_answers_and_not_before() {
     let mut m = Recovery::new(&Config::default(), start(OriginalMethod::Safe, None));
@@ -496,16 +512,7 @@ fn health_up_waits_for_the_stagger_slot_before_verifying_the_page() {
             ..start(OriginalMethod::Safe, None)
         },
     );
-    let due = m.next_deadline().unwrap();
-    let health = m.handle(due, Event::Tick).probe.unwrap();
-    assert_eq!(health.target, ProbeTarget::Health);
-    let e = m.handle(
-        due + 5,
-        Event::ProbeFinished {
-            id: health.id,
-            result: UP,
-        },
-    );
+    let (due, e) = health_answers_up(&mut m, 5);
     assert!(e.probe.is_none(), "seed 7 draws a slot later than now");
     let slot = m.coming_back_at(due + 5).unwrap();
     assert!(slot > due + 5 && slot <= due + 5 + 30_000);
@@ -570,15 +577,7 @@ fn a_visitor_who_will_not_wait_for_their_turn_can_go_now() {
                 ..start(OriginalMethod::Safe, None)
             },
         );
-        let due = m.next_deadline().unwrap();
-        let health = m.handle(due, Event::Tick).probe.unwrap();
-        let _ = m.handle(
-            due,
-            Event::ProbeFinished {
-                id: health.id,
-                result: UP,
-            },
-        );
+        let (due, _) = health_answers_up(&mut m, 0);
         (m, due)
     };
     let (mut m, due) = coming_back(7);
@@ -696,15 +695,7 @@ fn followers_hear_that_the_site_is_coming_back_and_count_down_with_their_leader(
             ..start(OriginalMethod::Safe, None)
         },
     );
-    let due = leader.next_deadline().unwrap();
-    let health = leader.handle(due, Event::Tick).probe.unwrap();
-    let e = leader.handle(
-        due,
-        Event::ProbeFinished {
-            id: health.id,
-            result: UP,
-        },
-    );
+    let (due, e) = health_answers_up(&mut leader, 0);
     let at = e
         .announce_coming_back
         .expect("the leader tells its other tabs");
@@ -761,15 +752,7 @@ fn the_visitor_is_told_the_site_is_coming_back_while_the_tab_waits_its_turn() {
     );
     let texts = english();
     assert_eq!(view(&m, T0, &texts).state, State::Waiting);
-    let due = m.next_deadline().unwrap();
-    let health = m.handle(due, Event::Tick).probe.unwrap();
-    let e = m.handle(
-        due + 5,
-        Event::ProbeFinished {
-            id: health.id,
-            result: UP,
-        },
-    );
+    let (due, e) = health_answers_up(&mut m, 5);
     assert!(e.probe.is_none(), "seed 11 draws a slot later than now");
     let slot = m.coming_back_at(due + 5).unwrap();
     assert!(m.next_deadline().unwrap() <= slot);
@@ -863,15 +846,7 @@ fn first_verification_slots(json: &str, prepare: impl Fn(&mut Recovery)) -> Vec<
                 },
             );
             prepare(&mut m);
-            let due = m.next_deadline().unwrap();
-            let health = m.handle(due, Event::Tick).probe.unwrap();
-            let e = m.handle(
-                due,
-                Event::ProbeFinished {
-                    id: health.id,
-                    result: UP,
-                },
-            );
+            let (due, e) = health_answers_up(&mut m, 0);
             assert!(e.announce_coming_back.is_some());
             m.coming_back_at(due).expect("coming back") - due
         })
