@@ -86,6 +86,8 @@ pub struct Budgets {
     pub page_gzip_max: u64,
     pub guidance_gzip_max: u64,
     pub locale_gzip_max: u64,
+    pub page_guard_gzip_max: u64,
+    pub locale_guard_gzip_max: u64,
 }
 
 impl Packaging {
@@ -194,6 +196,9 @@ mod tests {
         // The numbers are policy; what must hold is that every budget is read and is positive.
         assert!(p.budgets.wasm_gzip_max > 0);
         assert!(p.budgets.page_gzip_max > 0 && p.budgets.locale_gzip_max > 0);
+        // A guard is a ceiling above a target that is not met yet; below it, it would be the target.
+        assert!(p.budgets.page_guard_gzip_max > p.budgets.page_gzip_max);
+        assert!(p.budgets.locale_guard_gzip_max > p.budgets.locale_gzip_max);
     }
 
     #[test]
