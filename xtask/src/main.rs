@@ -15,6 +15,7 @@ mod minify;
 mod nginx;
 mod npm;
 mod npm_package;
+mod pageload;
 mod screenshots;
 mod size;
 mod suite;
@@ -50,6 +51,10 @@ commands:
                seeded simulation of 10,000 waiting tabs driving the real state machine
   bench        health [--secs N] [--rate R] [--connections C] [--cases up,down,hang,unhealthy]
                load test of nginx's micro-cached health endpoint: what reaches the application
+  bench        page [--runs N] [--quick]
+               build + dist, then headless Chromium on slow 3G / fast 3G / 4G (CPU slowed 4×): time to the
+               guidance and to the live widget, and the bytes, for the nginx recipe and the single files;
+               table on stdout, target/bench/page-load.json
 ";
 
 fn main() -> ExitCode {
@@ -98,6 +103,9 @@ fn dispatch(command: Option<OsString>, rest: Vec<OsString>) -> Result<()> {
         "nginx-conf" => nginx::cmd(Args::parse(rest)?),
         "bench" if rest.first().is_some_and(|a| a == "health") => {
             loadtest::cmd(Args::parse(rest.into_iter().skip(1))?)
+        }
+        "bench" if rest.first().is_some_and(|a| a == "page") => {
+            pageload::cmd(rest.into_iter().skip(1).collect())
         }
         "bench" => {
             let rest: Vec<String> = rest

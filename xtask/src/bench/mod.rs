@@ -19,15 +19,17 @@ mod sim;
 mod strategy;
 mod world;
 
-/// Runs `cargo xtask bench …`; `args` are the words after `bench`.
+/// Runs `cargo xtask bench …`; `args` are the words after `bench` (`health` and `page` are
+/// dispatched before this, in main.rs: they are not simulations).
 pub fn run(args: &[String]) -> Result<(), String> {
+    let usage = || format!("{}\n{}", recovery::USAGE, crate::pageload::USAGE);
     match args.split_first() {
         Some((name, rest)) if name == "recovery" => recovery::run(&recovery::Options::parse(rest)?),
         Some((name, _)) if name == "-h" || name == "--help" || name == "help" => {
-            println!("{}", recovery::USAGE);
+            println!("{}", usage());
             Ok(())
         }
-        Some((name, _)) => Err(format!("unknown benchmark `{name}`\n{}", recovery::USAGE)),
-        None => Err(format!("which benchmark?\n{}", recovery::USAGE)),
+        Some((name, _)) => Err(format!("unknown benchmark `{name}`\n{}", usage())),
+        None => Err(format!("which benchmark?\n{}", usage())),
     }
 }
