@@ -15,6 +15,7 @@ import {
   freePort,
   openBrowser,
   requireEnv,
+  siteWithConfig,
   startNginx,
   startUpstream,
   stopNginx,
@@ -257,6 +258,36 @@ describe('hardening', { timeout: 180_000, concurrency: true }, () => {
         }
       }
       assert.ok(ssiFree >= 3, `the single-file 502/503/504 pages were checked (${ssiFree} pages)`);
+    });
+  });
+
+  describe('a config block that is not JSON', () => {
+    let nginx;
+    const browsers = [];
+
+    before(async () => {
+      // What an operator might paste: JavaScript object syntax, not JSON.
+      const siteDir = await siteWithConfig("{healthUrl: '/x',}");
+      nginx = await startNginx({ upstreamPort: await freePort(), siteDir });
+    });
+    after(async () => {
+      for (const b of browsers) await b.close();
+      await stopNginx(nginx);
+    });
+
+    test('the console says where it broke and the widget runs with the defaults', async () => {
+      await withLogs(nginx, browsers, async () => {
+        const b = await openBrowser({ origin: nginx.origin });
+        browsers.push(b);
+        await b.page.goto(`${nginx.origin}/orders`, { waitUntil: 'load', timeout: 15_000 });
+        await widgetMounted(b.page);
+        const warning = b.consoleLog.find((line) => line.includes('the config block is not valid JSON'));
+        assert.ok(warning, `a warning about the config block:\n${b.consoleLog.join('\n')}`);
+        // Chromium's parser message names the place: "... at position 1 (line 1 column 2)".
+        assert.match(warning, /position \d+|line \d+/, 'the warning says where the JSON broke');
+        assert.match(warning, /using defaults/);
+        assert.deepEqual(b.consoleErrors, []);
+      });
     });
   });
 

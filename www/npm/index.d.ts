@@ -19,6 +19,8 @@ export interface Config {
   /** A same-origin path, e.g. "/_gateway-doctor/health". */
   healthUrl?: string;
   reloadSpreadMs?: number;
+  /** Page loads per second the recovering application can take (sizes the staggered return). */
+  reloadRatePerSecond?: number;
   /** Forces the language, e.g. "de". */
   locale?: string;
   statusPage?: { url: string; format?: StatusFormat };
@@ -33,6 +35,8 @@ export interface Config {
     hosting?: 'shared' | 'vps' | 'vds' | 'dedicated';
   };
   siteName?: string;
+  /** Logo (a same-origin path, https:// or a data:image URI) and accent colours (#rgb or #rrggbb). */
+  brand?: { logo?: string; accent?: string; accentDark?: string };
   /** Your own texts by message id, in every language. */
   messages?: Record<string, string>;
 }

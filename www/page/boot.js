@@ -12,8 +12,9 @@ function readConfig() {
     const value = JSON.parse(text);
     if (value && typeof value === 'object' && !Array.isArray(value)) return value;
     console.warn(PREFIX + 'the config block is not a JSON object; using defaults');
-  } catch {
-    console.warn(PREFIX + 'the config block is not valid JSON; using defaults');
+  } catch (err) {
+    // The parser's message says where (e.g. "… at position 1 (line 1 column 2)").
+    console.warn(PREFIX + 'the config block is not valid JSON (' + err.message + '); using defaults');
   }
   return {};
 }

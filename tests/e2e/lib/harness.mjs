@@ -146,6 +146,7 @@ export async function removeScratchDir(dir) {
  * A copy of the assembled site whose 502.html carries `config` in its JSON config block, exactly as an
  * operator would edit it. Returns the directory (pass it to startNginx as `siteDir`).
  */
+/** `config` is written as JSON; a string is written as it is (to test a block that is not JSON). */
 export async function siteWithConfig(config) {
   const env = requireEnv();
   const dir = await scratchDir('gd-e2e-site-');
@@ -154,7 +155,8 @@ export async function siteWithConfig(config) {
   const html = await readFile(page, 'utf8');
   const block = /(<script type="application\/json" id="gateway-doctor-config">)[\s\S]*?(<\/script>)/;
   if (!block.test(html)) throw new Error(`siteWithConfig: no config block in ${page}`);
-  await writeFile(page, html.replace(block, (_, open, close) => open + JSON.stringify(config) + close));
+  const text = typeof config === 'string' ? config : JSON.stringify(config);
+  await writeFile(page, html.replace(block, (_, open, close) => open + text + close));
   return dir;
 }
 
