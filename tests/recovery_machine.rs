@@ -9,7 +9,7 @@ use gateway_doctor::logic::machine::{
 };
 use gateway_doctor::logic::messages::{Locale, Message};
 use gateway_doctor::logic::request::OriginalMethod;
-use gateway_doctor::logic::view::{next_redraw, view, State};
+use gateway_doctor::logic::view::{next_redraw, page_header, view, PageHeader, State};
 
 const T0: u64 = 1_700_000_000_000;
 
@@ -752,6 +752,8 @@ fn the_visitor_is_told_the_site_is_coming_back_while_the_tab_waits_its_turn() {
     );
     let texts = english();
     assert_eq!(view(&m, T0, &texts).state, State::Waiting);
+    // While the site fails, the page's own header (badge, heading, lede) stands.
+    assert_eq!(page_header(view(&m, T0, &texts).state), None);
     let (due, e) = health_answers_up(&mut m, 5);
     assert!(e.probe.is_none(), "seed 11 draws a slot later than now");
     let slot = m.coming_back_at(due + 5).unwrap();
@@ -760,6 +762,10 @@ fn the_visitor_is_told_the_site_is_coming_back_while_the_tab_waits_its_turn() {
     let v = view(&m, due + 5, &texts);
     assert_eq!(v.state, State::ComingBack);
     assert_eq!(v.status, texts.get(Message::StatusComingBack));
+    // The header says so too, not "temporarily unavailable" above "the site is back".
+    assert_eq!(page_header(v.state), Some(BACK));
+    assert_eq!(texts.get(BACK.heading), "The site is back");
+    assert_eq!(texts.get(BACK.badge), "Available again");
     let left = (slot - due - 5).div_ceil(1000);
     assert_eq!(
         v.countdown.as_deref(),
@@ -783,6 +789,42 @@ fn the_visitor_is_told_the_site_is_coming_back_while_the_tab_waits_its_turn() {
     );
     assert!(!m.is_coming_back(slot + 5));
     assert_eq!(view(&m, slot + 5, &texts).state, State::Waiting);
+    assert_eq!(
+        page_header(State::Waiting),
+        None,
+        "failing again: the outage header is back"
+    );
+}
+
+const BACK: PageHeader = PageHeader {
+    badge: Message::PageBadgeBack,
+    heading: Message::VerdictRecoveredTitle,
+};
+
+#[test]
+fn the_page_header_says_the_site_is_back_in_every_state_that_says_so() {
+    for state in [State::ComingBack, State::Reloading, State::Manual] {
+        assert_eq!(page_header(state), Some(BACK), "{state:?}");
+    }
+    for state in [
+        State::Waiting,
+        State::Checking,
+        State::PausedHidden,
+        State::PausedOffline,
+        State::Following,
+        State::Stopped,
+    ] {
+        assert_eq!(page_header(state), None, "{state:?}");
+    }
+    // A POST: the visitor reloads; the header already says the site is back.
+    let mut m = Recovery::new(&Config::default(), start(OriginalMethod::Unsafe, None));
+    let up = |_, _| UP;
+    let _ = drive(&mut m, T0, T0 + 120_000, 10, &up);
+    let texts = english();
+    assert_eq!(
+        page_header(view(&m, T0 + 120_000, &texts).state),
+        Some(BACK)
+    );
 }
 
 #[test]

@@ -208,6 +208,9 @@ fn step_invariants_across_all_verdicts_and_devices() {
                     "wait first while the site fails: {ctx}"
                 );
             }
+            if verdict == Verdict::Recovered {
+                assert_eq!(ids, ["refresh"], "the site is back: only the reload: {ctx}");
+            }
             let everyone = matches!(
                 verdict,
                 Verdict::GatewayDown | Verdict::AppDown | Verdict::Unknown

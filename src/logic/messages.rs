@@ -153,6 +153,8 @@ pub enum Message {
     PageBadge,
     PageHeading,
     PageLede,
+    /// The badge once the site is back (the page's header follows the widget's state).
+    PageBadgeBack,
     /// "Error" before the status number in the page's badge.
     PageError,
     /// Labels of the request reference and time under the steps.
@@ -336,7 +338,7 @@ pub fn text(locale: Locale, message: Message) -> &'static str {
 impl Message {
     /// Every message, in declaration order: operators' overrides are looked up here by id.
     /// A test checks that it matches the enum.
-    pub const ALL: [Message; 166] = {
+    pub const ALL: [Message; 167] = {
         use Message::*;
         [
             StatusWaiting,
@@ -357,6 +359,7 @@ impl Message {
             PageBadge,
             PageHeading,
             PageLede,
+            PageBadgeBack,
             PageError,
             PageReference,
             PageTime,
@@ -530,6 +533,7 @@ impl Message {
             PageBadge => "page-badge",
             PageHeading => "page-heading",
             PageLede => "page-lede",
+            PageBadgeBack => "page-badge-back",
             PageError => "page-error",
             PageReference => "page-reference",
             PageTime => "page-time",

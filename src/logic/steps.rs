@@ -16,7 +16,7 @@
 //! | `known-incident`, `maintenance` | wait, use-mirror, contact-support |
 //! | `gateway-down`, `app-down` | wait, use-mirror, down-for-everyone, contact-support |
 //! | `app-overloaded` | wait, refresh, use-mirror, contact-support |
-//! | `recovered` | refresh, hard-refresh, clear-cache, another-browser |
+//! | `recovered` | refresh |
 //! | `unknown` | wait, refresh, hard-refresh, another-browser, down-for-everyone, use-mirror, contact-support |
 //!
 //! Network steps appear only when the visitor's side looks broken (offline, unreachable from this
@@ -191,7 +191,9 @@ pub fn steps(
             &[Wait, UseMirror, DownForEveryone, ContactSupport]
         }
         Verdict::AppOverloaded => &[Wait, Refresh, UseMirror, ContactSupport],
-        Verdict::Recovered => &[Refresh, HardRefresh, ClearCache, AnotherBrowser],
+        // The site is back: reloading is all there is to do. Should a reload land on the error page
+        // again, that page load makes its own diagnosis.
+        Verdict::Recovered => &[Refresh],
         Verdict::Unknown => &[
             Wait,
             Refresh,

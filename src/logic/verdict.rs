@@ -13,14 +13,20 @@
 //! | You | any endpoint gave an HTTP answer | offline, or nothing answered and another origin was probed | — | unknown |
 //! | Network | a same-origin request got an HTTP answer | no same-origin answer while another origin answered, and none earlier in this visit | — | unknown |
 //! | Gateway | self-check 2xx, our page with a 5xx, or the application answered | self-check 5xx from something in front; self-check silent while the origin answers or answered earlier | alive, but the self-check timed out | unknown |
-//! | Application | the page answered (not 5xx, 403, 408, 425, 429, 451, nor our page), or health 2xx | gateway alive and page or health 5xx | health ok but page failing; gateway alive and a timeout, a 504, or successes earlier in this visit | unknown |
+//! | Application | the page answered (not 5xx, 403, 408, 425, 429, 451, nor our page), or health 2xx (also when the site came back, below) | gateway alive and page or health 5xx | health ok but page failing; gateway alive and a timeout, a 504, or successes earlier in this visit | unknown |
+//!
+//! The site *came back* when the health endpoint answers 2xx now, this visit's earlier checks
+//! failed, and none of them succeeded before the last failure: failures, then only successes. The
+//! page's failure is then the old news the visitor arrived with, not a sign of overload. A success
+//! before a failure (up, down, up again: flapping) is not a comeback; nor is a slow health check
+//! now.
 //!
 //! ## Verdict (first match wins)
 //!
 //! | # | verdict | when |
 //! |---|---|---|
 //! | 1 | `visitor-offline` | You failed |
-//! | 2 | `recovered` | the page itself answered as the application |
+//! | 2 | `recovered` | the page itself answered as the application, or the site came back (health) |
 //! | 3 | `blocked` | page or health answered 403, 429 or 451 (a rule on the self-check path alone does not block the visitor) |
 //! | 4 | `known-incident` | the status page lists an open incident, or says major or critical |
 //! | 5 | `maintenance` | the status page says maintenance, or page or health answered 503 with `Retry-After` |
@@ -422,6 +428,8 @@ struct Facts<'a> {
     independent: Vec<&'a ProbeOutcome>,
     answered_earlier: bool,
     app_answered_earlier: bool,
+    /// Health 2xx now after failures only (see the module docs).
+    came_back: bool,
 }
 
 impl<'a> Facts<'a> {
@@ -442,15 +450,20 @@ impl<'a> Facts<'a> {
             }
         }
         let history = e.history.entries();
+        let succeeded = |(target, o): &(PastTarget, ProbeOutcome)| match target {
+            PastTarget::Page => page_answered_as_app(o),
+            PastTarget::Health => health_ok(o),
+        };
+        let last_failure = history.iter().rposition(|entry| !succeeded(entry));
+        let came_back = health_ok(&e.health)
+            && last_failure.is_some_and(|at| !history[..at].iter().any(succeeded));
         Facts {
             e,
             same_origin,
             independent,
             answered_earlier: history.iter().any(|(_, o)| o.got_answer()),
-            app_answered_earlier: history.iter().any(|(target, o)| match target {
-                PastTarget::Page => page_answered_as_app(o),
-                PastTarget::Health => health_ok(o),
-            }),
+            app_answered_earlier: history.iter().any(succeeded),
+            came_back,
         }
     }
 
@@ -524,7 +537,7 @@ impl<'a> Facts<'a> {
         if health_ok(&e.health) {
             let page_failing =
                 is_down_status(&e.page) || is_slow(&e.page) || gateway_served_error_page(&e.page);
-            return if page_failing {
+            return if page_failing && !self.came_back {
                 HopResult::Degraded
             } else {
                 HopResult::Ok
@@ -578,7 +591,7 @@ pub fn diagnose(evidence: &Evidence) -> Diagnosis {
 
     let (verdict, sources) = if you == HopResult::Failed {
         (Verdict::VisitorOffline, ALL_BUT_HISTORY)
-    } else if page_answered_as_app(&evidence.page) {
+    } else if page_answered_as_app(&evidence.page) || facts.came_back {
         (Verdict::Recovered, PAGE | HEALTH)
     } else if blocked {
         (Verdict::Blocked, PAGE | HEALTH | GATEWAY)

@@ -151,3 +151,22 @@ pub fn next_redraw(machine: &Recovery, now_ms: u64) -> Option<u64> {
         _ => None,
     }
 }
+
+/// What the error page's own header (badge, `h1`) says once the site is back, instead of the
+/// outage's texts; the lede and the "Error 502" part are hidden then, since the status line right
+/// below says what happens next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageHeader {
+    pub badge: Message,
+    pub heading: Message,
+}
+
+/// The header for `state`: `None` while the site is still failing (the page's own texts stand),
+/// and the "site is back" header while this tab waits for its turn, reloads, or leaves the reload
+/// to the visitor (after a form).
+pub fn page_header(state: State) -> Option<PageHeader> {
+    matches!(state, State::ComingBack | State::Reloading | State::Manual).then_some(PageHeader {
+        badge: Message::PageBadgeBack,
+        heading: Message::VerdictRecoveredTitle,
+    })
+}

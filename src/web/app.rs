@@ -22,7 +22,7 @@ use crate::logic::config::Config;
 use crate::logic::machine::{Carried, Effects, Event, ProbeResult, ProbeTarget, Recovery, Start};
 use crate::logic::messages::Message;
 use crate::logic::request::OriginalMethod;
-use crate::logic::view::{next_redraw, view};
+use crate::logic::view::{next_redraw, page_header, view, State};
 
 /// The elements the widget renders into.
 struct Widget {
@@ -30,6 +30,67 @@ struct Widget {
     status: Element,
     countdown: Element,
     button: Element,
+    /// Our error page's own header, which follows the state once the site is back.
+    header: Option<Header>,
+}
+
+/// The error page's badge, heading and lede (and the "· Error 502" part), with the texts they
+/// had at mount, given back when the site fails again.
+struct Header {
+    badge: Element,
+    badge_text: Element,
+    heading: Element,
+    lede: Option<Element>,
+    code: Option<Element>,
+    texts: [String; 2],
+    title: String,
+    back: bool,
+}
+
+impl Header {
+    /// Only on our own error page (`<html data-gateway-doctor="error-page">`): a page that mounts
+    /// the widget through the npm package keeps its header.
+    fn find(document: &Document) -> Option<Header> {
+        let html = document.document_element()?;
+        if html.get_attribute("data-gateway-doctor").as_deref() != Some("error-page") {
+            return None;
+        }
+        let find = |selector: &str| document.query_selector(selector).ok().flatten();
+        let badge = find(".gd-badge")?;
+        let badge_text = find(".gd-badge-text")?;
+        let heading = find("h1")?;
+        let text = |el: &Element| el.text_content().unwrap_or_default();
+        Some(Header {
+            texts: [text(&badge_text), text(&heading)],
+            lede: find(".gd-lede"),
+            code: find(".gd-code"),
+            title: document.title(),
+            badge,
+            badge_text,
+            heading,
+            back: false,
+        })
+    }
+
+    fn show(&mut self, document: &Document, state: State, texts: &Catalog) {
+        let header = page_header(state);
+        let back = header.is_some();
+        if back == self.back {
+            return;
+        }
+        self.back = back;
+        let (badge, heading) = match header {
+            Some(h) => (texts.get(h.badge), texts.get(h.heading)),
+            None => (self.texts[0].as_str(), self.texts[1].as_str()),
+        };
+        set_text(&self.badge_text, badge);
+        set_text(&self.heading, heading);
+        set_flag(&self.badge, "data-back", back);
+        for hidden in [&self.lede, &self.code].into_iter().flatten() {
+            set_flag(hidden, "hidden", back);
+        }
+        document.set_title(if back { badge } else { &self.title });
+    }
 }
 
 pub struct App {
@@ -266,6 +327,8 @@ fn build_widget(document: &Document, root: Element, texts: &Catalog) -> Result<W
         status,
         countdown,
         button,
+        // After `speak_language`: the texts to give back are the visitor's language.
+        header: Header::find(document),
     })
 }
 
@@ -463,6 +526,9 @@ impl App {
         }
         set_text(&w.button, v.button_label);
         set_flag(&w.button, "disabled", !v.button_enabled);
+        if let (Some(header), Some(document)) = (&mut self.widget.header, self.window.document()) {
+            header.show(&document, v.state, &texts);
+        }
 
         if let Some(id) = self.timer.take() {
             self.window.clear_timeout_with_handle(id);

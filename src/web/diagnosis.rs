@@ -392,9 +392,7 @@ impl Diagnoser {
         for step in &tailored {
             let li = self.child(&list, "li", &[("data-step", step.id.as_str())], "")?;
             self.child(&li, "strong", &[], self.text(step.title))?;
-            for detail in &step.details {
-                self.detail(&li, detail)?;
-            }
+            self.details(&li, &step.details)?;
         }
         if !tailored.is_empty() {
             // One list of steps: the page's static one stays for visitors without JavaScript.
@@ -413,11 +411,40 @@ impl Diagnoser {
         }
     }
 
+    /// A step's details in order. A label and the menu path or keys it introduces ("Where to find
+    /// it: Menu → … → Delete browsing data", "Keyboard shortcut: Ctrl+Shift+Delete") make a line
+    /// of their own (`data-gd="line"`, a block), so one path never runs into the next label.
+    fn details(&self, li: &Element, details: &[Detail]) -> Result<(), JsValue> {
+        let mut line: Option<Element> = None;
+        for (i, detail) in details.iter().enumerate() {
+            let introduces = matches!(detail, Detail::Text(_))
+                && matches!(details.get(i + 1), Some(Detail::Menu(_) | Detail::Keys(_)));
+            if introduces {
+                // A line break in the text as well (collapsed between blocks), so the text read
+                // out of the step (`textContent`, a copy) keeps the lines apart too.
+                li.append_with_str_1("\n")?;
+                line = Some(self.child(li, "div", &[("data-gd", "line")], "")?);
+            }
+            match &line {
+                Some(line) => {
+                    self.detail(line, detail)?;
+                }
+                None => self.detail(li, detail)?,
+            }
+            if matches!(detail, Detail::Menu(_) | Detail::Keys(_)) {
+                line = None;
+            }
+        }
+        Ok(())
+    }
+
     fn detail(&self, li: &Element, detail: &Detail) -> Result<(), JsValue> {
         match detail {
             // The recovery widget above already shows the live countdown.
             Detail::Countdown => return Ok(()),
-            _ => li.append_with_str_1(" ")?,
+            // The first part of a line needs no space before it.
+            _ if li.has_child_nodes() => li.append_with_str_1(" ")?,
+            _ => {}
         }
         match detail {
             Detail::Text(message) => li.append_with_str_1(self.text(*message))?,
@@ -643,9 +670,7 @@ impl Diagnoser {
         for check in operator_checklist(&self.config) {
             let li = self.child(&list, "li", &[("data-check", check.id.as_str())], "")?;
             self.child(&li, "strong", &[], self.text(check.title))?;
-            for detail in &check.details {
-                self.detail(&li, detail)?;
-            }
+            self.details(&li, &check.details)?;
         }
         // The page's static checklist says the same in general terms.
         self.hide_static("details.gd-owner");

@@ -34,6 +34,25 @@ import {
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const ASSETS = '/_gateway-doctor/';
 
+/** The error page's own header: badge, heading, lede (and whether the lede and "Error 502" show). */
+function header(page) {
+  return page.evaluate(() => ({
+    badge: document.querySelector('.gd-badge-text').textContent,
+    code: !document.querySelector('.gd-code').hidden,
+    h1: document.querySelector('h1').textContent,
+    lede: !document.querySelector('.gd-lede').hidden,
+    title: document.title,
+  }));
+}
+const BACK_HEADER = { badge: 'Available again', code: false, h1: 'The site is back', lede: false, title: 'Available again' };
+const OUTAGE_HEADER = {
+  badge: 'Temporarily unavailable',
+  code: true,
+  h1: 'This site can’t reach its application right now',
+  lede: true,
+  title: 'Temporarily unavailable',
+};
+
 /**
  * One nginx + (later) one upstream + browsers, with cleanup and failure reports shared by each block.
  * `fixture.withLogs(fn)` appends nginx's logs, the upstream's output and every browser console to the
@@ -510,6 +529,7 @@ describe('recovery rules in Chromium', { timeout: 180_000, concurrency: true }, 
         await advanceUntil(async () => (await state()) === 'coming-back', 'coming back');
         const first = await countdown();
         assert.ok(first >= 20, `the fixed randomness draws a turn ${first} s away; pick another constant`);
+        assert.deepEqual(await header(page), BACK_HEADER, 'the header says the site is back');
 
         // Down again before the turn. nginx's cache keeps the last "up" for `proxy_cache_valid 1s`,
         // counted in whole seconds: up to 2 s of real time. Page time waits for it.
@@ -523,6 +543,7 @@ describe('recovery rules in Chromium', { timeout: 180_000, concurrency: true }, 
           await sleep(10);
         }
         assert.equal((await state()) === 'coming-back', false, 'no countdown while the site is down');
+        assert.deepEqual(await header(page), OUTAGE_HEADER, 'down again: the outage header is back');
         assert.deepEqual(pageChecks(), [], 'no check of the page while health says no');
         assert.ok(healthAnswers.slice(-3).every((s) => s === 503), `health said no: ${healthAnswers.join(' ')}`);
 
@@ -558,6 +579,17 @@ describe('recovery rules in Chromium', { timeout: 180_000, concurrency: true }, 
         await advanceUntil(async () => (await state()) === 'coming-back', 'coming back');
         const turn = await countdown();
         assert.ok(turn >= 20, `a turn ${turn} s away`);
+        // What the page says agrees with the status line: the site is back, not overloaded (the
+        // 502 it arrived with is old news), and the header no longer says "unavailable".
+        const verdict = () => page.evaluate(() => document.getElementById('gateway-doctor').dataset.verdict);
+        await advanceUntil(async () => (await verdict()) === 'recovered', 'the verdict follows', 100);
+        assert.equal(await state(), 'coming-back');
+        assert.deepEqual(await page.evaluate(() => ({
+          hops: [...document.querySelectorAll('[data-gd="hops"] [data-hop]')].map((li) => li.dataset.result).join(' '),
+          steps: [...document.querySelectorAll('[data-gd="steps"] [data-step]')].map((li) => li.dataset.step),
+          title: document.querySelector('[data-gd="verdict-title"]').textContent,
+        })), { hops: 'ok ok ok ok', steps: ['refresh'], title: 'The site is back' });
+        assert.deepEqual(await header(page), BACK_HEADER);
         const button = page.locator('#gateway-doctor button[data-gd="retry-now"]');
         assert.equal((await button.textContent()).trim(), 'Reload page');
         assert.equal(await button.isEnabled(), true);

@@ -400,6 +400,29 @@ describe('verdicts from real faults', { timeout: 90_000, concurrency: 6 }, () =>
     });
   });
 
+  // A 403 on the health endpoint, not the page: the machine reloads into a page that answers 403.
+  test('a rule refuses the health endpoint (403): blocked; the cache step keeps its menu path and its shortcut apart', async () => {
+    const s = await scenario('blocked-403', {
+      config: { healthUrl: '/_gateway-doctor/health', retry: { maxDelayMs: 2000 } },
+      extraConf: 'if ($uri = /_gateway-doctor/health) { return 403; }\n',
+    });
+    await withLogs(s, async () => {
+      const res = await s.page.goto(s.nginx.origin + '/account', { waitUntil: 'load' });
+      assert.equal(res.status(), 502);
+      await waitVerdict(s.page, 'blocked', 15_000);
+      includesAll(await stepIds(s.page), ['clear-cache'], 'steps');
+      const step = s.page.locator('[data-gd="steps"] [data-step="clear-cache"]');
+      // Headless Chromium on Linux: Chrome's menu path, then its shortcut, each on a line of its own.
+      const lines = await step.locator('[data-gd="line"]').allInnerTexts();
+      assert.equal(lines.length, 2, JSON.stringify(lines));
+      assert.match(lines[0], /^Where to find it: .*Delete browsing data$/);
+      assert.match(lines[1], /^Keyboard shortcut: Ctrl\+Shift\+Delete$/);
+      const text = await step.evaluate((li) => li.textContent);
+      assert.match(text, /Delete browsing data\nKeyboard shortcut:/, 'the text keeps the lines apart too');
+      assert.match(await step.innerText(), /Delete browsing data\n+Keyboard shortcut:/);
+    });
+  });
+
   test('the status page reports an incident: known-incident, its title shown as text', async () => {
     const s = await scenario('incident', {
       config: { statusPage: { url: `${shared.origins.origin}/status/summary.json` }, retry: { maxDelayMs: 2000 } },
@@ -513,7 +536,11 @@ describe('verdicts from real faults', { timeout: 90_000, concurrency: 6 }, () =>
       s.upstream = await startUpstream('up', { port: s.upstreamPort });
       await waitVerdict(page, 'recovered', 15_000);
       assert.equal(await hops(page), 'you=ok network=ok gateway=ok application=ok');
-      assert.deepEqual((await stepIds(page)).slice(0, 2), ['refresh', 'hard-refresh']);
+      assert.deepEqual(await stepIds(page), ['refresh'], 'the site is back: only the reload');
+      // The page's header follows: not "temporarily unavailable" above "the site is back".
+      assert.equal(await page.evaluate(() => document.querySelector('h1').textContent), 'The site is back');
+      assert.equal(await page.evaluate(() => document.querySelector('.gd-badge-text').textContent), 'Available again');
+      assert.equal(await page.locator('.gd-lede').isHidden(), true);
     });
   });
 

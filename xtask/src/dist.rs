@@ -55,6 +55,10 @@ pub struct Text {
     pub source: &'static str,
     pub for_503: &'static str,
     pub for_504: &'static str,
+    /// The 502 text of the single files (`dist/502.html`, `dist/multilingual/502.html`), which a
+    /// CDN or any server may serve: that the web server is up and the application behind it
+    /// failed is not known there, so they say only what a visitor of any server can be told.
+    pub single_502: &'static str,
 }
 
 pub const TEXTS: &[Text] = &[
@@ -62,11 +66,13 @@ pub const TEXTS: &[Text] = &[
         source: "This site can’t reach its application right now",
         for_503: "This site is temporarily unavailable",
         for_504: "This site’s application is taking too long to answer",
+        single_502: "This site is not answering right now",
     },
     Text {
         source: "The web server is up, but the application behind it did not answer properly.",
         for_503: "It is down for maintenance or too busy to answer right now.",
         for_504: "The web server is up, but the application behind it answered too slowly.",
+        single_502: "The site did not answer properly.",
     },
 ];
 
@@ -111,11 +117,12 @@ pub fn make(site: &Path) -> Result<PathBuf> {
     fs::create_dir_all(&no_ssi).context(format!("creating {}", no_ssi.display()))?;
     for code in CODES {
         let plain = ssi_free(&source, code)?;
-        let single = inline_assets(&plain, site, &cfg, Inline::Everything(&[Locale::En]))?;
+        let anywhere = for_any_server(&plain, code)?;
+        let single = inline_assets(&anywhere, site, &cfg, Inline::Everything(&[Locale::En]))?;
         let name = format!("{code}.html");
         write(&dist.join(&name), &single.html)?;
         csp_entry(&mut csp, &name, &single);
-        let every = inline_assets(&plain, site, &cfg, Inline::Everything(&Locale::ALL))?;
+        let every = inline_assets(&anywhere, site, &cfg, Inline::Everything(&Locale::ALL))?;
         write(&multilingual.join(&name), &every.html)?;
         csp_entry(&mut csp, &format!("multilingual/{name}"), &every);
         let light = inline_assets(&plain, site, &cfg, Inline::StyleOnly)?;
@@ -221,6 +228,24 @@ pub fn ssi_free(site_page: &str, code: u16) -> Result<String> {
         bail!("an SSI directive or comment survived in the SSI-free page");
     }
     Ok(out)
+}
+
+/// An SSI-free page (see [`ssi_free`]) for the single files, which any server or CDN may serve:
+/// the 502 texts that only the gateway itself can say ("the web server is up…") become
+/// [`Text::single_502`]. The `no-ssi` pages, served by the gateway (Apache, Caddy, HAProxy,
+/// Traefik), keep them.
+pub fn for_any_server(plain: &str, code: u16) -> Result<String> {
+    let mut html = plain.to_owned();
+    if code != 502 {
+        return Ok(html);
+    }
+    for text in TEXTS {
+        if html.matches(text.source).count() != 1 {
+            bail!("the SSI-free 502 page lacks {:?}", text.source);
+        }
+        html = html.replace(text.source, text.single_502);
+    }
+    Ok(html)
 }
 
 fn cut_regions(html: &str, start: &str, end: &str) -> Result<String> {
@@ -1052,6 +1077,37 @@ mod tests {
         let h504 = ssi_free(&source, 504).unwrap();
         assert!(h503.contains(TEXTS[0].for_503) && !h503.contains(TEXTS[0].source));
         assert!(h504.contains(TEXTS[1].for_504) && !h504.contains(TEXTS[1].source));
+    }
+
+    #[test]
+    fn single_files_say_only_what_any_server_can_say_for_502() {
+        let source = fs::read_to_string(repo_root().join("www/page/502.html")).unwrap();
+        let source = with_status_texts(&source).unwrap();
+        let plain = ssi_free(&source, 502).unwrap();
+        // The gateway's own pages (no-ssi: Apache, Caddy, HAProxy) know the web server is up.
+        assert!(plain.contains("<h1>This site can’t reach its application right now</h1>"));
+        assert!(plain.contains("The web server is up"));
+        let single = for_any_server(&plain, 502).unwrap();
+        assert!(
+            single.contains("<h1>This site is not answering right now</h1>"),
+            "{single}"
+        );
+        assert!(single.contains(
+            "<p class=\"gd-lede\">The site did not answer properly. Nothing you did caused this"
+        ));
+        for text in TEXTS {
+            assert!(!single.contains(text.source), "{}", text.source);
+        }
+        let header = &single[single.find("<header").unwrap()..single.find("</header>").unwrap()];
+        assert!(
+            !header.contains("application") && !header.contains("web server"),
+            "nothing about what is behind it: {header}"
+        );
+        // 503 and 504 keep their own texts.
+        for code in [503, 504] {
+            let plain = ssi_free(&source, code).unwrap();
+            assert_eq!(for_any_server(&plain, code).unwrap(), plain);
+        }
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub(super) fn text(message: Message) -> &'static str {
         PageBadge => "غير متاح مؤقتًا",
         PageHeading => "هذا الموقع لا يستجيب حاليًا",
         PageLede => "لم يحدث هذا بسبب أي شيء فعلته. تواصل هذه الصفحة التحقق وتعرض ما يمكنك فعله.",
+        PageBadgeBack => "متاح مجددًا",
         PageError => "خطأ",
         PageReference => "المرجع",
         PageTime => "الوقت",

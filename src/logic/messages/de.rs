@@ -23,6 +23,7 @@ pub(super) fn text(message: Message) -> &'static str {
         PageBadge => "Vorübergehend nicht verfügbar",
         PageHeading => "Diese Website antwortet gerade nicht",
         PageLede => "Sie haben nichts falsch gemacht. Diese Seite prüft weiter und zeigt, was Sie tun können.",
+        PageBadgeBack => "Wieder verfügbar",
         PageError => "Fehler",
         PageReference => "Referenz",
         PageTime => "Zeit",

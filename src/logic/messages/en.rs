@@ -23,6 +23,7 @@ pub(super) fn text(message: Message) -> &'static str {
         PageBadge => "Temporarily unavailable",
         PageHeading => "This site is not answering right now",
         PageLede => "Nothing you did caused this. This page keeps checking and shows what you can do.",
+        PageBadgeBack => "Available again",
         PageError => "Error",
         PageReference => "Reference",
         PageTime => "Time",

@@ -23,6 +23,7 @@ pub(super) fn text(message: Message) -> &'static str {
         PageBadge => "No disponible temporalmente",
         PageHeading => "Este sitio no responde en este momento",
         PageLede => "Usted no ha causado esto. Esta página sigue comprobando y muestra qué puede hacer.",
+        PageBadgeBack => "Disponible de nuevo",
         PageError => "Error",
         PageReference => "Referencia",
         PageTime => "Hora",

@@ -23,6 +23,7 @@ pub(super) fn text(message: Message) -> &'static str {
         PageBadge => "Temporairement indisponible",
         PageHeading => "Ce site ne répond pas pour le moment",
         PageLede => "Vous n’y êtes pour rien. Cette page vérifie encore et indique ce que vous pouvez faire.",
+        PageBadgeBack => "De nouveau disponible",
         PageError => "Erreur",
         PageReference => "Référence",
         PageTime => "Heure",

@@ -23,6 +23,7 @@ pub(super) fn text(message: Message) -> &'static str {
         PageBadge => "Temporaneamente non disponibile",
         PageHeading => "Questo sito al momento non risponde",
         PageLede => "Non è colpa sua. Questa pagina continua a controllare e mostra cosa può fare.",
+        PageBadgeBack => "Di nuovo disponibile",
         PageError => "Errore",
         PageReference => "Riferimento",
         PageTime => "Ora",

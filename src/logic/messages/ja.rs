@@ -23,6 +23,7 @@ pub(super) fn text(message: Message) -> &'static str {
         PageBadge => "一時的に利用できません",
         PageHeading => "このサイトは現在応答していません",
         PageLede => "お客様の操作による問題ではありません。このページは確認を続け、できることをご案内します。",
+        PageBadgeBack => "再び利用できます",
         PageError => "エラー",
         PageReference => "参照番号",
         PageTime => "時刻",

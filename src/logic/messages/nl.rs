@@ -23,6 +23,7 @@ pub(super) fn text(message: Message) -> &'static str {
         PageBadge => "Tijdelijk niet beschikbaar",
         PageHeading => "Deze site reageert nu niet",
         PageLede => "Dit komt niet door u. Deze pagina blijft controleren en toont wat u kunt doen.",
+        PageBadgeBack => "Weer beschikbaar",
         PageError => "Fout",
         PageReference => "Referentie",
         PageTime => "Tijd",

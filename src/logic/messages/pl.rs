@@ -23,6 +23,7 @@ pub(super) fn text(message: Message) -> &'static str {
         PageBadge => "Chwilowo niedostępna",
         PageHeading => "Ta witryna teraz nie odpowiada",
         PageLede => "Problem nie leży po stronie użytkownika. Ta strona sprawdza dalej i pokazuje, co można zrobić.",
+        PageBadgeBack => "Znowu dostępna",
         PageError => "Błąd",
         PageReference => "Identyfikator",
         PageTime => "Czas",

@@ -24,6 +24,7 @@ pub(super) fn text(message: Message) -> &'static str {
         PageBadge => "Temporariamente indisponível",
         PageHeading => "Este site não responde no momento",
         PageLede => "A culpa não é sua. Esta página verifica sozinha e mostra o que pode fazer.",
+        PageBadgeBack => "Disponível novamente",
         PageError => "Erro",
         PageReference => "Referência",
         PageTime => "Hora",

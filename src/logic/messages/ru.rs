@@ -23,6 +23,7 @@ pub(super) fn text(message: Message) -> &'static str {
         PageBadge => "Временно недоступен",
         PageHeading => "Сайт сейчас не отвечает",
         PageLede => "Вы ни в чём не виноваты. Страница продолжает проверку и подскажет, что можно сделать.",
+        PageBadgeBack => "Снова доступен",
         PageError => "Ошибка",
         PageReference => "Номер запроса",
         PageTime => "Время",

@@ -23,6 +23,7 @@ pub(super) fn text(message: Message) -> &'static str {
         PageBadge => "Тимчасово недоступний",
         PageHeading => "Сайт зараз не відповідає",
         PageLede => "Ви ні в чому не винні. Сторінка далі перевіряє й підкаже, що можна зробити.",
+        PageBadgeBack => "Знову доступний",
         PageError => "Помилка",
         PageReference => "Номер запиту",
         PageTime => "Час",

@@ -23,6 +23,7 @@ pub(super) fn text(message: Message) -> &'static str {
         PageBadge => "暂时无法访问",
         PageHeading => "此网站暂时没有响应",
         PageLede => "这不是您的操作造成的。本页会持续检查，并告诉您可以怎么做。",
+        PageBadgeBack => "已恢复访问",
         PageError => "错误",
         PageReference => "请求编号",
         PageTime => "时间",
