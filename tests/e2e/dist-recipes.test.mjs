@@ -28,6 +28,10 @@ import {
 const HEADING_503 = '<h1>This site is temporarily unavailable</h1>';
 const HEADING_504 = '<h1>This site’s application is taking too long to answer</h1>';
 const HEADING_502 = '<h1>This site can’t reach its application right now</h1>';
+// The single files (dist/<code>.html, which the Kubernetes default backend serves) say only what any
+// server can say for 502 and 504.
+const SINGLE_HEADING_502 = '<h1>This site is not answering right now</h1>';
+const SINGLE_HEADING_504 = '<h1>This site is taking too long to answer</h1>';
 const IS_ROOT = process.getuid?.() === 0;
 
 /** Replaces `from` (which must occur) with `to`: the test edits only what the recipe says to edit. */
@@ -408,8 +412,8 @@ print(json.dumps({d["kind"]: d for d in docs}))
     await withLogs([nginx], async () => {
       const html = { accept: 'text/html' };
       assertErrorPage(await request(`${origin}/`, { headers: { ...html, 'x-code': '503', 'x-format': 'text/html' } }), 503, HEADING_503);
-      assertErrorPage(await request(`${origin}/`, { headers: { 'x-code': '504', 'x-format': 'text/html,*/*' } }), 504, HEADING_504);
-      assertErrorPage(await request(`${origin}/`, { headers: { 'x-code': '502' } }), 502, HEADING_502);
+      assertErrorPage(await request(`${origin}/`, { headers: { 'x-code': '504', 'x-format': 'text/html,*/*' } }), 504, SINGLE_HEADING_504);
+      assertErrorPage(await request(`${origin}/`, { headers: { 'x-code': '502' } }), 502, SINGLE_HEADING_502);
       const json = await request(`${origin}/`, { headers: { 'x-code': '504', 'x-format': 'application/json' } });
       assert.equal(json.status, 504);
       assert.equal(json.headers.get('content-type'), 'application/problem+json');

@@ -59,6 +59,9 @@ pub struct Text {
     /// CDN or any server may serve: that the web server is up and the application behind it
     /// failed is not known there, so they say only what a visitor of any server can be told.
     pub single_502: &'static str,
+    /// Likewise for 504: that the application was too slow is known; that the web server in front
+    /// of it is up is the gateway's knowledge, not a CDN's.
+    pub single_504: &'static str,
 }
 
 pub const TEXTS: &[Text] = &[
@@ -67,12 +70,14 @@ pub const TEXTS: &[Text] = &[
         for_503: "This site is temporarily unavailable",
         for_504: "This site’s application is taking too long to answer",
         single_502: "This site is not answering right now",
+        single_504: "This site is taking too long to answer",
     },
     Text {
         source: "The web server is up, but the application behind it did not answer properly.",
         for_503: "It is down for maintenance or too busy to answer right now.",
         for_504: "The web server is up, but the application behind it answered too slowly.",
         single_502: "The site did not answer properly.",
+        single_504: "The site took too long to answer.",
     },
 ];
 
@@ -231,19 +236,21 @@ pub fn ssi_free(site_page: &str, code: u16) -> Result<String> {
 }
 
 /// An SSI-free page (see [`ssi_free`]) for the single files, which any server or CDN may serve:
-/// the 502 texts that only the gateway itself can say ("the web server is up…") become
-/// [`Text::single_502`]. The `no-ssi` pages, served by the gateway (Apache, Caddy, HAProxy,
-/// Traefik), keep them.
+/// the 502 and 504 texts that only the gateway itself can say ("the web server is up…") become
+/// [`Text::single_502`] and [`Text::single_504`]. The `no-ssi` pages, served by the gateway
+/// (Apache, Caddy, HAProxy, Traefik), keep them; 503's texts hold for any server.
 pub fn for_any_server(plain: &str, code: u16) -> Result<String> {
     let mut html = plain.to_owned();
-    if code != 502 {
-        return Ok(html);
-    }
     for text in TEXTS {
-        if html.matches(text.source).count() != 1 {
-            bail!("the SSI-free 502 page lacks {:?}", text.source);
+        let (gateway, neutral) = match code {
+            502 => (text.source, text.single_502),
+            504 => (text.for_504, text.single_504),
+            _ => return Ok(html),
+        };
+        if html.matches(gateway).count() != 1 {
+            bail!("the SSI-free {code} page lacks {gateway:?}");
         }
-        html = html.replace(text.source, text.single_502);
+        html = html.replace(gateway, neutral);
     }
     Ok(html)
 }
@@ -1103,11 +1110,17 @@ mod tests {
             !header.contains("application") && !header.contains("web server"),
             "nothing about what is behind it: {header}"
         );
-        // 503 and 504 keep their own texts.
-        for code in [503, 504] {
-            let plain = ssi_free(&source, code).unwrap();
-            assert_eq!(for_any_server(&plain, code).unwrap(), plain);
-        }
+        // 504: slow, without claiming what is in front of the application.
+        let plain = ssi_free(&source, 504).unwrap();
+        assert!(plain.contains("The web server is up"));
+        let single = for_any_server(&plain, 504).unwrap();
+        let header = &single[single.find("<header").unwrap()..single.find("</header>").unwrap()];
+        assert!(header.contains("<h1>This site is taking too long to answer</h1>"), "{header}");
+        assert!(header.contains("The site took too long to answer."), "{header}");
+        assert!(!header.contains("web server"), "{header}");
+        // 503's texts hold for any server.
+        let plain = ssi_free(&source, 503).unwrap();
+        assert_eq!(for_any_server(&plain, 503).unwrap(), plain);
     }
 
     #[test]
