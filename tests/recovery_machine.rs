@@ -1066,3 +1066,172 @@ fn a_turn_that_runs_past_the_give_up_time_is_still_taken() {
     // Without the fix the tab stopped at the give-up time, its visitor told "Returning in …".
     assert!(now > T0 + 3_600_000, "the turn was after the give-up time");
 }
+
+/// Words with which the widget says it will take the visitor back to the site by itself.
+const RELOAD_PROMISES: [&str; 4] = ["reloads", "by itself", "takes you there", "Returning in"];
+
+fn promises_a_reload(text: &str) -> bool {
+    RELOAD_PROMISES.iter().any(|p| text.contains(p))
+}
+
+/// What the widget says (status, countdown, button) in every situation a page goes through, in
+/// English: waiting (with and without `Retry-After`), checking, paused, following another tab,
+/// coming back (its own turn and its leader's), the end (reload or the visitor's button), stopped.
+fn every_view(method: OriginalMethod, texts: &Catalog) -> Vec<(State, String)> {
+    let mut seen = Vec::new();
+    let mut see = |m: &Recovery, now: u64| {
+        let v = view(m, now, texts);
+        let shown = [
+            v.status,
+            v.countdown.as_deref().unwrap_or(""),
+            v.button_label,
+        ]
+        .join(" | ");
+        seen.push((v.state, shown));
+    };
+    // With a health endpoint: waiting, health says yes, the turn, the page answers.
+    let mut m = Recovery::new(
+        &config(r#"{"healthUrl": "/h", "reloadSpreadMs": 30000}"#),
+        Start {
+            seed: 11,
+            ..start(method, None)
+        },
+    );
+    see(&m, T0);
+    let (due, _) = health_answers_up(&mut m, 5);
+    see(&m, due + 5);
+    let slot = m.coming_back_at(due + 5).unwrap();
+    let check = m.handle(slot, Event::Tick).probe.unwrap();
+    see(&m, slot);
+    let _ = m.handle(
+        slot + 5,
+        Event::ProbeFinished {
+            id: check.id,
+            result: UP,
+        },
+    );
+    see(&m, slot + 5);
+
+    // Without one, after a `Retry-After`: the floor, a check, paused while offline or hidden.
+    let mut m = Recovery::new(&Config::default(), start(method, Some("30")));
+    see(&m, T0);
+    let due = m.next_deadline().unwrap();
+    let probe = m.handle(due, Event::Tick).probe.unwrap();
+    see(&m, due);
+    let _ = m.handle(
+        due + 5,
+        Event::ProbeFinished {
+            id: probe.id,
+            result: down(due, ProbeTarget::Page),
+        },
+    );
+    see(&m, due + 5);
+    let _ = m.handle(due + 10, Event::VisibilityChanged { visible: false });
+    see(&m, due + 10);
+    let _ = m.handle(due + 20, Event::ConnectivityChanged { online: false });
+    see(&m, due + 20);
+
+    // Another tab leads: following, its word that the site is coming back, then that it is back.
+    let mut m = Recovery::new(&Config::default(), start(method, None));
+    let _ = m.handle(T0, Event::LeadershipChanged { leader: false });
+    see(&m, T0);
+    let _ = m.handle(T0 + 1_000, Event::PeerComingBack { at: T0 + 20_000 });
+    see(&m, T0 + 1_000);
+    let _ = m.handle(T0 + 20_000, Event::PeerSawRecovery);
+    see(&m, T0 + 20_000);
+
+    // Automatic checks give up.
+    let mut m = Recovery::new(
+        &config(r#"{"retry": {"giveUpAfterMs": 60000, "maxDelayMs": 5000}}"#),
+        start(method, None),
+    );
+    let _ = drive(&mut m, T0, T0 + 3_600_000, 10, &down);
+    see(&m, T0 + 3_600_000);
+    seen
+}
+
+#[test]
+fn a_page_that_may_not_reload_never_promises_a_reload() {
+    let texts = english();
+    for method in [OriginalMethod::Unsafe, OriginalMethod::Unknown] {
+        let seen = every_view(method, &texts);
+        for state in [
+            State::Waiting,
+            State::Checking,
+            State::PausedHidden,
+            State::PausedOffline,
+            State::Following,
+            State::ComingBack,
+            State::Manual,
+            State::Stopped,
+        ] {
+            assert!(
+                seen.iter().any(|(s, _)| *s == state),
+                "{method:?}: no {state:?} in {seen:#?}"
+            );
+        }
+        assert!(!seen.iter().any(|(s, _)| *s == State::Reloading));
+        for (state, shown) in &seen {
+            assert!(
+                !promises_a_reload(shown),
+                "{method:?} {state:?} promises a reload: {shown}"
+            );
+        }
+        let status = |state: State| {
+            seen.iter()
+                .filter(|(s, _)| *s == state)
+                .map(|(_, shown)| shown.split(" | ").next().unwrap())
+                .collect::<Vec<_>>()
+        };
+        let waiting = texts.get(Message::StatusWaitingManual);
+        assert_eq!(
+            waiting,
+            "Still unavailable. This page keeps checking and tells you when the site is back."
+        );
+        assert!(status(State::Waiting).contains(&waiting), "{seen:#?}");
+        assert!(status(State::Checking).contains(&waiting), "{seen:#?}");
+        assert!(status(State::Following)
+            .iter()
+            .all(|s| *s == texts.get(Message::StatusFollowingManual)));
+        assert!(status(State::ComingBack)
+            .iter()
+            .all(|s| *s == texts.get(Message::StatusComingBackManual)));
+        // In its turn it only checks the page: the button says so, the countdown is to that check.
+        for (_, shown) in seen.iter().filter(|(s, _)| *s == State::ComingBack) {
+            assert!(shown.ends_with(" | Check now"), "{shown}");
+        }
+        assert!(seen
+            .iter()
+            .any(|(s, shown)| *s == State::ComingBack && shown.contains("| Next check in ")));
+    }
+}
+
+#[test]
+fn a_get_page_still_says_it_reloads_by_itself_until_checks_stop() {
+    let texts = english();
+    let seen = every_view(OriginalMethod::Safe, &texts);
+    let first = &seen[0];
+    assert_eq!(first.0, State::Waiting);
+    assert!(first.1.starts_with(texts.get(Message::StatusWaiting)));
+    assert!(promises_a_reload(texts.get(Message::StatusWaiting)));
+    for (state, message) in [
+        (State::Following, Message::StatusFollowing),
+        (State::ComingBack, Message::StatusComingBack),
+        (State::Reloading, Message::StatusRecovered),
+    ] {
+        assert!(
+            seen.iter()
+                .any(|(s, shown)| *s == state && shown.starts_with(texts.get(message))),
+            "{state:?}: {seen:#?}"
+        );
+    }
+    assert!(seen
+        .iter()
+        .any(|(s, shown)| *s == State::ComingBack && shown.ends_with("| Reload page")));
+    // Once automatic checks have stopped, nothing promises a reload any more.
+    let stopped: Vec<_> = seen.iter().filter(|(s, _)| *s == State::Stopped).collect();
+    assert!(!stopped.is_empty());
+    for (_, shown) in stopped {
+        assert!(!promises_a_reload(shown), "{shown}");
+    }
+}

@@ -11,7 +11,7 @@ mod diagnosis_support;
 use diagnosis_support::{cases, config, is_subsequence, load_dir, name, render, strings};
 use gateway_doctor::logic::environment::Environment;
 use gateway_doctor::logic::evidence::Visit;
-use gateway_doctor::logic::messages::Locale;
+use gateway_doctor::logic::messages::{Locale, Message};
 use gateway_doctor::logic::status_page::Incident;
 use gateway_doctor::logic::steps::{operator_checklist, steps, Detail};
 use gateway_doctor::logic::verdict::{Diagnosis, Finding, Reason, Source, Verdict};
@@ -231,4 +231,57 @@ fn step_invariants_across_all_verdicts_and_devices() {
             }
         }
     }
+}
+
+/// The steps do not know the recovery widget's state, so the same steps show while the page
+/// checks, after a POST (the page will not reload by itself) and after automatic checks stopped.
+/// Only the status line above them says what the page does; no step or verdict text may.
+#[test]
+fn no_step_or_verdict_says_what_the_page_will_do() {
+    let promises = [
+        "reloads",
+        "by itself",
+        "this page",
+        "keeps checking",
+        "tries again",
+    ];
+    let says = |message: Message| {
+        let text = gateway_doctor::logic::messages::text(Locale::En, message).to_lowercase();
+        promises.iter().find(|p| text.contains(*p)).copied()
+    };
+    let full = config(Some(&serde_json::json!({
+        "support": {"email": "help@shop.example"},
+        "alternates": [{"name": "EU mirror", "url": "https://eu.shop.example/"}]
+    })));
+    let visit = Visit::new("shop.example.com", Some("abc123"));
+    let environment = Environment::detect("", "", 0);
+    let mut diagnoses: Vec<Diagnosis> = Verdict::ALL
+        .into_iter()
+        .map(Diagnosis::from_verdict)
+        .collect();
+    // A rate limit has its own wait text.
+    let mut limited = Diagnosis::from_verdict(Verdict::Blocked);
+    limited.reasons.push(Reason {
+        source: Source::Page,
+        finding: Finding::Answered(Some(429)),
+    });
+    diagnoses.push(limited);
+    let mut waits = 0;
+    for mut d in diagnoses {
+        d.alternate_up = Some(0);
+        let verdict = d.verdict.as_str();
+        for message in [d.verdict.title(), d.verdict.explanation()] {
+            assert_eq!(says(message), None, "{verdict}: {message:?}");
+        }
+        for step in steps(&d, &environment, &full, &visit) {
+            waits += usize::from(step.id.as_str() == "wait");
+            assert_eq!(says(step.title), None, "{verdict}: {:?}", step.title);
+            for detail in &step.details {
+                if let Detail::Text(message) = detail {
+                    assert_eq!(says(*message), None, "{verdict}: {message:?}");
+                }
+            }
+        }
+    }
+    assert!(waits >= 6, "{waits} wait steps");
 }

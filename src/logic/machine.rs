@@ -345,6 +345,13 @@ impl Recovery {
         self.leader
     }
 
+    /// Whether this page reloads by itself once the site is back. When it may not (the original
+    /// request was not GET or HEAD, or is unknown), it hands the reload to the visitor instead
+    /// ([`Phase::Manual`]), and the view must not promise a reload.
+    pub fn reloads_by_itself(&self) -> bool {
+        self.method.allows_auto_reload()
+    }
+
     pub fn is_visible(&self) -> bool {
         self.visible
     }
@@ -476,7 +483,7 @@ impl Recovery {
     /// or hand the decision to the visitor when repeating the original request would not be safe.
     /// A `Retry-After` floor still holds, whoever saw the site come back.
     fn site_is_back(&mut self, now_ms: u64, stagger: bool) -> Effects {
-        if !self.method.allows_auto_reload() {
+        if !self.reloads_by_itself() {
             self.phase = Phase::Manual;
             return Effects::default();
         }

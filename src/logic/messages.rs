@@ -133,16 +133,23 @@ impl Locale {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Message {
     StatusWaiting,
+    /// The same when the page will not reload by itself (the request was not a GET, or unknown).
+    StatusWaitingManual,
     StatusChecking,
     StatusPausedHidden,
     StatusPausedOffline,
     StatusFollowing,
+    /// The same when the page will not reload by itself.
+    StatusFollowingManual,
     StatusWaitingRetryAfter,
     StatusRecovered,
     StatusManual,
     StatusStopped,
     /// Health says the site is back; this tab waits for its turn (the stagger slot).
     StatusComingBack,
+    /// The same when the page will not reload by itself: it checks the page in its turn, then
+    /// hands the reload to the visitor.
+    StatusComingBackManual,
     CountdownSeconds,
     /// The same for waits of more than two minutes (a long `Retry-After`), in whole minutes.
     CountdownMinutes,
@@ -338,19 +345,22 @@ pub fn text(locale: Locale, message: Message) -> &'static str {
 impl Message {
     /// Every message, in declaration order: operators' overrides are looked up here by id.
     /// A test checks that it matches the enum.
-    pub const ALL: [Message; 167] = {
+    pub const ALL: [Message; 170] = {
         use Message::*;
         [
             StatusWaiting,
+            StatusWaitingManual,
             StatusChecking,
             StatusPausedHidden,
             StatusPausedOffline,
             StatusFollowing,
+            StatusFollowingManual,
             StatusWaitingRetryAfter,
             StatusRecovered,
             StatusManual,
             StatusStopped,
             StatusComingBack,
+            StatusComingBackManual,
             CountdownSeconds,
             CountdownMinutes,
             CountdownReturn,
@@ -516,15 +526,18 @@ impl Message {
         use Message::*;
         match self {
             StatusWaiting => "status-waiting",
+            StatusWaitingManual => "status-waiting-manual",
             StatusChecking => "status-checking",
             StatusPausedHidden => "status-paused-hidden",
             StatusPausedOffline => "status-paused-offline",
             StatusFollowing => "status-following",
+            StatusFollowingManual => "status-following-manual",
             StatusWaitingRetryAfter => "status-waiting-retry-after",
             StatusRecovered => "status-recovered",
             StatusManual => "status-manual",
             StatusStopped => "status-stopped",
             StatusComingBack => "status-coming-back",
+            StatusComingBackManual => "status-coming-back-manual",
             CountdownSeconds => "countdown-seconds",
             CountdownMinutes => "countdown-minutes",
             CountdownReturn => "countdown-return",

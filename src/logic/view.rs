@@ -13,7 +13,8 @@ pub enum State {
     Checking,
     PausedHidden,
     PausedOffline,
-    /// Another tab of this site is checking; this one reloads when that tab sees the site back.
+    /// Another tab of this site is checking; this one reloads (or, when it may not, offers the
+    /// reload) when that tab sees the site back.
     Following,
     /// The health endpoint says the site is back; this tab goes back in its turn (stagger slot).
     ComingBack,
@@ -52,6 +53,23 @@ pub struct View<'a> {
 
 pub fn view<'a>(machine: &Recovery, now_ms: u64, texts: &'a Catalog) -> View<'a> {
     let floor = machine.retry_after_floor(now_ms);
+    // The status sentence is the one place that says what the page will do once the site is
+    // back, so it must be true: a page that may not reload (after a POST, or an unknown method)
+    // promises to tell the visitor instead.
+    let reloads = machine.reloads_by_itself();
+    let (waiting, following, coming_back) = if reloads {
+        (
+            Message::StatusWaiting,
+            Message::StatusFollowing,
+            Message::StatusComingBack,
+        )
+    } else {
+        (
+            Message::StatusWaitingManual,
+            Message::StatusFollowingManual,
+            Message::StatusComingBackManual,
+        )
+    };
     let (state, status) = match machine.phase() {
         Phase::Waiting { .. } if !machine.is_online() => {
             (State::PausedOffline, Message::StatusPausedOffline)
@@ -60,22 +78,20 @@ pub fn view<'a>(machine: &Recovery, now_ms: u64, texts: &'a Catalog) -> View<'a>
             (State::PausedHidden, Message::StatusPausedHidden)
         }
         Phase::Waiting { .. } | Phase::Checking { .. } if machine.is_coming_back(now_ms) => {
-            (State::ComingBack, Message::StatusComingBack)
+            (State::ComingBack, coming_back)
         }
-        Phase::Waiting { .. } if !machine.is_leader() => {
-            (State::Following, Message::StatusFollowing)
-        }
+        Phase::Waiting { .. } if !machine.is_leader() => (State::Following, following),
         Phase::Waiting { .. } if floor.is_some() => {
             (State::Waiting, Message::StatusWaitingRetryAfter)
         }
-        Phase::Waiting { .. } => (State::Waiting, Message::StatusWaiting),
+        Phase::Waiting { .. } => (State::Waiting, waiting),
         // The live region keeps the waiting sentence during a check: a check every few seconds
         // must not be announced every few seconds, nor make the page below jump. The check shows
         // in `data-state`, the disabled button and the countdown line (which is not announced).
         Phase::Checking { .. } if floor.is_some() => {
             (State::Checking, Message::StatusWaitingRetryAfter)
         }
-        Phase::Checking { .. } => (State::Checking, Message::StatusWaiting),
+        Phase::Checking { .. } => (State::Checking, waiting),
         Phase::Recovered { .. } | Phase::Reloading { .. } => {
             (State::Reloading, Message::StatusRecovered)
         }
@@ -93,15 +109,18 @@ pub fn view<'a>(machine: &Recovery, now_ms: u64, texts: &'a Catalog) -> View<'a>
             })
         }
         // The countdown runs to the tab's turn, through the health checks made meanwhile; at the
-        // turn itself (the page check) there is nothing left to count.
+        // turn itself (the page check) there is nothing left to count. A page that does not
+        // reload by itself only checks the page in its turn.
         (_, State::ComingBack) => machine
             .coming_back_at(now_ms)
             .filter(|&at| at > now_ms || machine.peer_coming_back(now_ms).is_some())
             .map(|at| {
-                fill_number(
-                    texts.get(Message::CountdownReturn),
-                    seconds_left(at, now_ms),
-                )
+                let countdown = if reloads {
+                    Message::CountdownReturn
+                } else {
+                    Message::CountdownSeconds
+                };
+                fill_number(texts.get(countdown), seconds_left(at, now_ms))
             }),
         (Phase::Checking { .. }, State::Checking) => {
             Some(texts.get(Message::StatusChecking).to_string())
@@ -110,8 +129,9 @@ pub fn view<'a>(machine: &Recovery, now_ms: u64, texts: &'a Catalog) -> View<'a>
     };
     let (button, enabled) = match state {
         State::Manual => (Message::ReloadNow, true),
-        // The visitor may go before their turn (the page is still checked first).
-        State::ComingBack => (Message::ReloadNow, floor.is_none()),
+        // The visitor may go before their turn (the page is still checked first). A page that
+        // does not reload by itself only checks: the reload is the visitor's next press.
+        State::ComingBack if reloads => (Message::ReloadNow, floor.is_none()),
         State::Checking | State::Reloading => (Message::CheckNow, false),
         _ => (Message::CheckNow, floor.is_none()),
     };

@@ -257,6 +257,10 @@ describe('single-file pages served alone', { timeout: 120_000 }, () => {
         const s = document.getElementById('gateway-doctor')?.dataset.state;
         return Boolean(s) && s !== 'static';
       }, null, { timeout: 10_000 });
+      // It will not reload by itself, so it does not say it will.
+      const waiting = await page.locator('#gateway-doctor [data-gd="status"]').textContent();
+      assert.match(waiting, /tells you when the site is back/);
+      assert.doesNotMatch(waiting, /reload/i);
       state.up = true;
       await page.waitForFunction(() => document.getElementById('gateway-doctor')?.dataset.state === 'manual', null, {
         timeout: 30_000,

@@ -177,10 +177,17 @@ describe('recovery rules in Chromium', { timeout: 180_000, concurrency: true }, 
         const requestLine = await page.locator('meta[name="gateway-doctor:request"]').getAttribute('content');
         assert.equal(requestLine, 'POST /orders?step=2 HTTP/1.1');
         await widgetMounted(page);
+        const root = page.locator('#gateway-doctor');
+        // While it waits, the page promises to tell the visitor, never to reload: it may not.
+        const waiting = await root.locator('[data-gd="status"]').textContent();
+        assert.match(waiting, /tells you when the site is back/);
+        assert.doesNotMatch(waiting, /reload/i);
+        const wait = root.locator('[data-gd="steps"] li[data-step="wait"]');
+        await wait.waitFor({ timeout: 10_000 });
+        assert.doesNotMatch(await root.locator('[data-gd="steps"]').textContent(), /reloads|by itself/i);
 
         const upstream = await f.upstream('up', { port: upstreamPort });
         const upAt = Date.now();
-        const root = page.locator('#gateway-doctor');
         // The widget's checks (GET) see the application answer; it must hand over, not reload.
         await page.waitForFunction(
           () => document.getElementById('gateway-doctor')?.dataset.state === 'manual',
