@@ -1115,8 +1115,14 @@ mod tests {
         assert!(plain.contains("The web server is up"));
         let single = for_any_server(&plain, 504).unwrap();
         let header = &single[single.find("<header").unwrap()..single.find("</header>").unwrap()];
-        assert!(header.contains("<h1>This site is taking too long to answer</h1>"), "{header}");
-        assert!(header.contains("The site took too long to answer."), "{header}");
+        assert!(
+            header.contains("<h1>This site is taking too long to answer</h1>"),
+            "{header}"
+        );
+        assert!(
+            header.contains("The site took too long to answer."),
+            "{header}"
+        );
         assert!(!header.contains("web server"), "{header}");
         // 503's texts hold for any server.
         let plain = ssi_free(&source, 503).unwrap();
