@@ -349,6 +349,13 @@ fn a_reload_that_does_not_happen_falls_back_to_a_button() {
     assert_eq!(m.next_deadline(), Some(due + 5 + RELOAD_FALLBACK_MS));
     let _ = m.handle(due + 5 + RELOAD_FALLBACK_MS, Event::Tick);
     assert_eq!(m.phase(), Phase::Manual);
+    // The request was a GET: the button's sentence says the site is back, not that a form was sent.
+    let texts = english();
+    let v = view(&m, due + 5 + RELOAD_FALLBACK_MS, &texts);
+    assert_eq!(v.state, State::Manual);
+    assert_eq!(v.button_label, "Reload page");
+    assert!(v.status.contains("Reload the page"), "{}", v.status);
+    assert!(!v.status.contains("form"), "{}", v.status);
 }
 
 #[test]

@@ -95,6 +95,10 @@ pub fn view<'a>(machine: &Recovery, now_ms: u64, texts: &'a Catalog) -> View<'a>
         Phase::Recovered { .. } | Phase::Reloading { .. } => {
             (State::Reloading, Message::StatusRecovered)
         }
+        // After a POST (or an unknown method) the visitor decides, and the sentence says why. A GET
+        // page lands here only when its own reload did not happen: no form to mention, just the
+        // way on (the recovered verdict's sentence, already in every language).
+        Phase::Manual if reloads => (State::Manual, Message::VerdictRecoveredDetail),
         Phase::Manual => (State::Manual, Message::StatusManual),
         Phase::Stopped => (State::Stopped, Message::StatusStopped),
     };
