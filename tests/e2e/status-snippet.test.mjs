@@ -245,6 +245,20 @@ location = /status/summary.json {
       assert.equal(banner.top, 0);
       assert.ok(banner.width > 500, `banner width ${banner.width}`);
       assert.deepEqual(await axeViolations(p), [], 'the banner meets WCAG 2.2 A/AA');
+      // A site whose header must stay visible keeps the banner in the flow, where the element is
+      // (set through the CSSOM here: the page's CSP allows no inline style).
+      const inFlow = await p.evaluate(() => {
+        const host = document.querySelector('gateway-status');
+        host.style.setProperty('--gateway-status-banner-position', 'static');
+        const el = host.shadowRoot.querySelector('[part~="banner"]');
+        return {
+          position: getComputedStyle(el).position,
+          top: el.getBoundingClientRect().top,
+          headingBottom: document.querySelector('h1').getBoundingClientRect().bottom,
+        };
+      });
+      assert.equal(inFlow.position, 'static');
+      assert.ok(inFlow.top >= inFlow.headingBottom, `the banner no longer covers the heading: ${JSON.stringify(inFlow)}`);
 
       app = await startUpstream('up', { port: appPort });
       // No API call from the page: the snippet's own retries of the health endpoint notice recovery.

@@ -105,8 +105,11 @@ const CSS = `
 [part~="incident"]:empty { display: none; }
 [part~="link"] { color: var(--gateway-status-link, inherit); }
 [part~="link"][hidden] { display: none; }
+/* Fixed over the top of the page by default; a site whose header must stay visible sets
+   --gateway-status-banner-position: static (or sticky) and places the element where the banner
+   should take its room. */
 [part~="banner"] {
-  position: fixed;
+  position: var(--gateway-status-banner-position, fixed);
   inset-inline: 0;
   top: 0;
   z-index: var(--gateway-status-banner-z-index, 2147483000);
