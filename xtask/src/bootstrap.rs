@@ -37,6 +37,32 @@ pub struct Tools {
     pub chromedriver: Option<PathBuf>,
 }
 
+impl Tools {
+    /// What the e2e harness (tests/e2e/lib/harness.mjs) reads, for every node command that uses it:
+    /// the xtask binary (it starts `xtask upstream` / `xtask nginx-conf`), the assembled site, nginx
+    /// and Chromium. Only after `ensure(Needs::Test)`, which checks both tools.
+    pub fn harness_env<'c>(
+        &self,
+        command: &'c mut Command,
+        xtask_bin: &std::path::Path,
+        site_dir: &std::path::Path,
+    ) -> &'c mut Command {
+        command
+            .env("GD_XTASK_BIN", xtask_bin)
+            .env("GD_SITE_DIR", site_dir)
+            .env(
+                "GD_NGINX",
+                self.nginx.as_deref().expect("Needs::Test checks nginx"),
+            )
+            .env(
+                "GD_CHROMIUM",
+                self.chromium
+                    .as_deref()
+                    .expect("Needs::Test checks chromium"),
+            )
+    }
+}
+
 /// A binary that comes from a Debian package.
 struct SystemTool {
     binary: &'static str,

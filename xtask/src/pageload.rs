@@ -53,26 +53,13 @@ pub fn cmd(rest: Vec<OsString>) -> Result<()> {
     let out = cargo_target_dir().join("bench/page-load.json");
     let xtask = std::env::current_exe().context("locating the xtask binary")?;
     say!("loading the page in headless Chromium under throttled networks (a few minutes; --quick for one load each)");
-    run(Command::new("node")
+    run(tools
+        .harness_env(&mut Command::new("node"), &xtask, &site)
         .current_dir(repo_root())
         .arg(DRIVER)
         .args(["--runs", &runs.to_string()])
         .args(quick.then_some("--quick"))
         .arg("--out")
         .arg(&out)
-        // What the e2e harness reads (nginx with the recipe needs `xtask nginx-conf`).
-        .env("GD_XTASK_BIN", xtask)
-        .env("GD_SITE_DIR", &site)
-        .env("GD_DIST_DIR", &dist_dir)
-        .env(
-            "GD_NGINX",
-            tools.nginx.as_deref().expect("Needs::Test checks nginx"),
-        )
-        .env(
-            "GD_CHROMIUM",
-            tools
-                .chromium
-                .as_deref()
-                .expect("Needs::Test checks chromium"),
-        ))
+        .env("GD_DIST_DIR", &dist_dir))
 }

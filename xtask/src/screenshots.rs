@@ -29,22 +29,10 @@ pub fn cmd(rest: Vec<OsString>) -> Result<()> {
     npm::ci_if_needed(&e2e, "the e2e test dependencies")?;
     let out = cargo_target_dir().join("screenshots");
     let xtask = std::env::current_exe().context("locating the xtask binary")?;
-    run(Command::new("node")
+    run(tools
+        .harness_env(&mut Command::new("node"), &xtask, &site)
         .current_dir(repo_root())
         .args(["--test", "--test-concurrency=1", TEST_FILE])
-        .env("GD_XTASK_BIN", xtask)
-        .env("GD_SITE_DIR", &site)
-        .env(
-            "GD_NGINX",
-            tools.nginx.as_deref().expect("Needs::Test checks nginx"),
-        )
-        .env(
-            "GD_CHROMIUM",
-            tools
-                .chromium
-                .as_deref()
-                .expect("Needs::Test checks chromium"),
-        )
         .env("GD_SCREENSHOT_DIR", &out))?;
     say!("screenshots in {}", out.display());
     if update_docs {

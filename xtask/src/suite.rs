@@ -200,27 +200,15 @@ fn step_e2e(state: &mut State) -> Result<()> {
         .site_dir
         .as_deref()
         .expect("the build step ran before e2e");
-    let nginx = state
-        .tools
-        .nginx
-        .as_deref()
-        .expect("bootstrap checks nginx");
-    let chromium = state
-        .tools
-        .chromium
-        .as_deref()
-        .expect("bootstrap checks chromium");
 
     // Files are listed explicitly: how `node --test <dir>` treats a directory differs between Node versions.
     // One file at a time: the tests start browsers and nginx instances, and CI has two cores.
-    run(Command::new("node")
+    run(state
+        .tools
+        .harness_env(&mut Command::new("node"), &xtask_bin, site_dir)
         .current_dir(repo_root())
         .args(["--test", "--test-concurrency=1"])
-        .args(&tests)
-        .env("GD_XTASK_BIN", xtask_bin)
-        .env("GD_SITE_DIR", site_dir)
-        .env("GD_NGINX", nginx)
-        .env("GD_CHROMIUM", chromium))
+        .args(&tests))
 }
 
 /// `tests/e2e/*.test.mjs`, sorted, as repo-relative paths (short, readable command lines).
