@@ -425,12 +425,7 @@ impl Diagnoser {
                 li.append_with_str_1("\n")?;
                 line = Some(self.child(li, "div", &[("data-gd", "line")], "")?);
             }
-            match &line {
-                Some(line) => {
-                    self.detail(line, detail)?;
-                }
-                None => self.detail(li, detail)?,
-            }
+            self.detail(line.as_ref().unwrap_or(li), detail)?;
             if matches!(detail, Detail::Menu(_) | Detail::Keys(_)) {
                 line = None;
             }

@@ -241,12 +241,12 @@ pub fn ssi_free(site_page: &str, code: u16) -> Result<String> {
 /// (Apache, Caddy, HAProxy, Traefik), keep them; 503's texts hold for any server.
 pub fn for_any_server(plain: &str, code: u16) -> Result<String> {
     let mut html = plain.to_owned();
-    for text in TEXTS {
-        let (gateway, neutral) = match code {
-            502 => (text.source, text.single_502),
-            504 => (text.for_504, text.single_504),
-            _ => return Ok(html),
-        };
+    let texts: fn(&Text) -> (&'static str, &'static str) = match code {
+        502 => |text| (text.source, text.single_502),
+        504 => |text| (text.for_504, text.single_504),
+        _ => return Ok(html),
+    };
+    for (gateway, neutral) in TEXTS.iter().map(texts) {
         if html.matches(gateway).count() != 1 {
             bail!("the SSI-free {code} page lacks {gateway:?}");
         }
